@@ -4,7 +4,9 @@ go 1.26.0
 
 require (
 	github.com/google/go-cmp v0.7.0
+	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0
+	github.com/qmuntal/stateless v1.7.2
 	github.com/xuri/excelize/v2 v2.11.1
 )
 

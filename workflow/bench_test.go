@@ -1,0 +1,200 @@
+package workflow_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/opengovcloud/govcloud/adapters/memstore"
+	"github.com/opengovcloud/govcloud/workflow"
+	"github.com/opengovcloud/govcloud/workflow/calendar"
+	"github.com/opengovcloud/govcloud/workflow/workflowtest"
+)
+
+// lifecycleTriggers is the trigger sequence both benchmarks fire: submission to
+// activation to termination (12 transitions).
+var lifecycleTriggers = []workflow.Trigger{
+	workflow.TriggerSubmit, workflow.TriggerAccept, workflow.TriggerApprove, workflow.TriggerProvideTrial,
+	workflow.TriggerRecordTestReport, workflow.TriggerRecordTestReport, workflow.TriggerRecordTestReport,
+	workflow.TriggerSubmitTests, workflow.TriggerActivate, workflow.TriggerRequestTermination,
+	workflow.TriggerApproveTermination, workflow.TriggerCompleteReclaim,
+}
+
+// engineLifecycle runs lifecycleTriggers through an engine on memstore with the real
+// calendar: authorisation, validation, stateless, deadlines, audit hash, outbox
+// payload, deep copies and the commit.
+type engineLifecycle struct {
+	e       *workflow.Engine
+	req     workflow.SubmitRequest
+	reports []*workflow.TestReport
+	term    workflow.Input
+}
+
+func newEngineLifecycle(b *testing.B) *engineLifecycle {
+	clock := workflowtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, workflowtest.China))
+	e, err := workflow.New(workflow.Options{Store: memstore.NewWorkflowStore(), Policy: workflow.ZhejiangPreset(),
+		Calendar: calendar.China(), Clock: clock, IDs: &workflowtest.IDs{Prefix: "b"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &engineLifecycle{e: e, req: workflowtest.Request(2),
+		reports: []*workflow.TestReport{workflowtest.Report(workflow.TestFunction, false),
+			workflowtest.Report(workflow.TestPerformance, false), workflowtest.Report(workflow.TestSecurity, false)},
+		term: workflow.Input{Materials: workflowtest.Mats(workflow.MaterialOffboardingConfirmation, workflow.MaterialDataBackup)}}
+}
+
+// BenchmarkEngineTransition measures one transition through the engine on memstore.
+// Each op is one transition.
+func BenchmarkEngineTransition(b *testing.B) {
+	l := newEngineLifecycle(b)
+	n := len(lifecycleTriggers)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += n {
+		l.run(b)
+	}
+}
+
+func (l *engineLifecycle) run(b *testing.B) {
+	ctx := context.Background()
+	e, req, reports, term := l.e, l.req, l.reports, l.term
+	dept, auth, vendor := workflowtest.Dept, workflowtest.Authority, workflowtest.Vendor
+	{
+		a, err := e.Submit(ctx, dept, req)
+		must(b, err)
+		id := a.ID
+		_, err = e.Fire(ctx, auth, id, workflow.TriggerAccept, workflow.Input{})
+		must(b, err)
+		a, err = e.Fire(ctx, auth, id, workflow.TriggerApprove, workflow.Input{})
+		must(b, err)
+		_, err = e.CompleteWorkOrder(ctx, vendor, a.OpenWorkOrder, workflow.Completion{Key: "k"})
+		must(b, err)
+		for _, r := range reports {
+			_, err = e.Fire(ctx, dept, id, workflow.TriggerRecordTestReport, workflow.Input{TestReport: r})
+			must(b, err)
+		}
+		_, err = e.Fire(ctx, dept, id, workflow.TriggerSubmitTests, workflow.Input{})
+		must(b, err)
+		_, err = e.Fire(ctx, auth, id, workflow.TriggerActivate, workflow.Input{})
+		must(b, err)
+		_, err = e.Fire(ctx, dept, id, workflow.TriggerRequestTermination, term)
+		must(b, err)
+		a, err = e.Fire(ctx, auth, id, workflow.TriggerApproveTermination, workflow.Input{})
+		must(b, err)
+		_, err = e.CompleteWorkOrder(ctx, vendor, a.OpenWorkOrder, workflow.Completion{Key: "k"})
+		must(b, err)
+	}
+}
+
+// BenchmarkEngineVsBare interleaves engine lifecycles and bare-machine lifecycles in
+// one loop, so that load from other processes hits both alike, and reports the cost
+// per transition of each and their ratio.
+func BenchmarkEngineVsBare(b *testing.B) {
+	l := newEngineLifecycle(b)
+	sm := workflow.NewBareMachine()
+	ctx := context.Background()
+	n := len(lifecycleTriggers)
+	var engine, bare time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i += n {
+		t0 := time.Now()
+		l.run(b)
+		t1 := time.Now()
+		state := workflow.StateNone
+		c := workflow.WithBareState(ctx, &state)
+		for _, tr := range lifecycleTriggers {
+			if err := sm.FireCtx(c, tr); err != nil {
+				b.Fatal(err)
+			}
+		}
+		bare += time.Since(t1)
+		engine += t1.Sub(t0)
+	}
+	runs := float64((b.N + n - 1) / n * n)
+	b.ReportMetric(float64(engine.Nanoseconds())/runs, "engine-ns/transition")
+	b.ReportMetric(float64(bare.Nanoseconds())/runs, "bare-ns/transition")
+	b.ReportMetric(float64(engine)/float64(bare), "ratio")
+}
+
+func must(b *testing.B, err error) {
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkBareStateless fires the same trigger sequence on a bare stateless machine
+// with the same graph and external state storage (a local variable): the floor the
+// engine is compared with. Each op is one transition.
+func BenchmarkBareStateless(b *testing.B) {
+	sm := workflow.NewBareMachine()
+	ctx := context.Background()
+	n := len(lifecycleTriggers)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += n {
+		state := workflow.StateNone
+		c := workflow.WithBareState(ctx, &state)
+		for _, tr := range lifecycleTriggers {
+			if err := sm.FireCtx(c, tr); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// thinStore keeps only the current rows, without copies or history: it isolates the
+// engine's own cost from the reference store's deep copies and retained history.
+type thinStore struct {
+	apps map[string]workflow.Application
+	wos  map[string]workflow.WorkOrder
+}
+
+func (s *thinStore) Commit(ctx context.Context, c workflow.Commit, inTx func(context.Context, workflow.Tx) error) error {
+	s.apps[c.Application.ID] = c.Application
+	for _, w := range c.NewWorkOrders {
+		s.wos[w.ID] = w
+	}
+	for _, w := range c.DoneWorkOrders {
+		s.wos[w.ID] = w
+	}
+	return nil
+}
+func (s *thinStore) GetApplication(_ context.Context, id string) (workflow.Application, error) {
+	return s.apps[id], nil
+}
+func (s *thinStore) GetWorkOrder(_ context.Context, id string) (workflow.WorkOrder, error) {
+	return s.wos[id], nil
+}
+func (s *thinStore) ListApplications(context.Context, workflow.ApplicationFilter) ([]workflow.Application, error) {
+	return nil, nil
+}
+func (s *thinStore) Overdue(context.Context, workflow.OverdueQuery) ([]workflow.Application, error) {
+	return nil, nil
+}
+func (s *thinStore) History(context.Context, string) ([]workflow.AuditRecord, error) { return nil, nil }
+func (s *thinStore) ListWorkOrders(context.Context, workflow.WorkOrderFilter) ([]workflow.WorkOrder, error) {
+	return nil, nil
+}
+func (s *thinStore) Lease(context.Context, workflow.LeaseRequest) ([]workflow.Delivery, error) {
+	return nil, nil
+}
+func (s *thinStore) Ack(context.Context, workflow.AckRequest) error { return nil }
+
+// BenchmarkEngineTransitionThinStore is BenchmarkEngineTransition on a store that
+// neither copies nor keeps history: the engine's own cost per transition.
+func BenchmarkEngineTransitionThinStore(b *testing.B) {
+	l := newEngineLifecycle(b)
+	clock := workflowtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, workflowtest.China))
+	e, err := workflow.New(workflow.Options{Store: &thinStore{apps: map[string]workflow.Application{}, wos: map[string]workflow.WorkOrder{}},
+		Policy: workflow.ZhejiangPreset(), Calendar: calendar.China(), Clock: clock, IDs: &workflowtest.IDs{Prefix: "t"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l.e = e
+	n := len(lifecycleTriggers)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += n {
+		l.run(b)
+	}
+}
