@@ -1,0 +1,62 @@
+package gormstore
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestOptionsValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		opts  Options
+		field string // "" = valid
+	}{
+		{"sqlite file", Options{DSN: "govcloud.db"}, ""},
+		{"sqlite memory", Options{DSN: ":memory:"}, ""},
+		{"sqlite uri", Options{DSN: "file:x.db?cache=private"}, ""},
+		{"postgres inferred", Options{DSN: "postgres://u@h/db"}, ""},
+		{"postgres explicit", Options{Driver: Postgres, DSN: "host=h user=u"}, ""},
+		{"empty", Options{}, "DSN"},
+		{"blank", Options{DSN: "  "}, "DSN"},
+		{"unknown driver", Options{Driver: "mysql", DSN: "x"}, "Driver"},
+		{"pg url as sqlite", Options{Driver: SQLite, DSN: "postgres://u@h/db"}, "DSN"},
+		{"question mark in path", Options{DSN: "a?b.db"}, "DSN"},
+		{"txlock", Options{DSN: "file:a.db?_txlock=deferred"}, "DSN"},
+		{"journal", Options{DSN: "file:a.db?_journal_mode=DELETE"}, "DSN"},
+		{"negative open", Options{DSN: "a.db", MaxOpenConns: -1}, "MaxOpenConns"},
+		{"negative idle", Options{DSN: "a.db", MaxIdleConns: -1}, "MaxIdleConns"},
+		{"idle over open", Options{DSN: "a.db", MaxOpenConns: 2, MaxIdleConns: 3}, "MaxIdleConns"},
+		{"negative lifetime", Options{DSN: "a.db", ConnMaxLifetime: -time.Second}, "ConnMaxLifetime"},
+		{"negative busy", Options{DSN: "a.db", BusyTimeout: -time.Second}, "BusyTimeout"},
+		{"busy on postgres", Options{DSN: "postgres://h/db", BusyTimeout: time.Second}, "BusyTimeout"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.opts.Validate()
+			got := ""
+			if err != nil {
+				var oe *OptionError
+				if !errors.As(err, &oe) || !errors.Is(err, ErrInvalidOptions) {
+					t.Fatalf("Validate() = %v: not an *OptionError matching ErrInvalidOptions", err)
+				}
+				got = oe.Field
+			}
+			if diff := cmp.Diff(tc.field, got); diff != "" {
+				t.Errorf("failing field (-want +got):\n%s (err %v)", diff, err)
+			}
+		})
+	}
+}
+
+func TestOpenInvalidOptionsWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Open(t.Context(), Options{DSN: dir + "/x.db", MaxOpenConns: -1})
+	if !errors.Is(err, ErrInvalidOptions) {
+		t.Fatalf("Open = %v, want ErrInvalidOptions", err)
+	}
+	if entries, _ := readDir(dir); len(entries) != 0 {
+		t.Errorf("Open with bad options created %v", entries)
+	}
+}

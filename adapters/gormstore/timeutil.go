@@ -1,0 +1,87 @@
+package gormstore
+
+import (
+	"math"
+	"reflect"
+	"time"
+)
+
+var (
+	minNanoTime = time.Unix(0, math.MinInt64+1)
+	maxNanoTime = time.Unix(0, math.MaxInt64)
+	timeType    = reflect.TypeFor[time.Time]()
+)
+
+// nanos converts t to the int64 stored in ordering columns: nanoseconds since
+// the Unix epoch, clamped to the representable range (years 1678–2262), with
+// the zero time (the earliest time.Time) as math.MinInt64 so that it sorts
+// first, as it does in Go.
+func nanos(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return math.MinInt64
+	case t.Before(minNanoTime):
+		return math.MinInt64 + 1
+	case t.After(maxNanoTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// nullNanos is nanos for nullable columns: the zero time becomes nil (NULL).
+func nullNanos(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	n := nanos(t)
+	return &n
+}
+
+// fromNanos converts a stored nullable instant back; nil is the zero time.
+func fromNanos(n *int64) time.Time {
+	if n == nil {
+		return time.Time{}
+	}
+	return time.Unix(0, *n).UTC()
+}
+
+// utcAll rewrites, in place, every time.Time reachable from ptr (through
+// structs, pointers, slices and arrays) to UTC, keeping zero times zero. The
+// store contract returns instants in UTC; records decoded from JSON carry the
+// offset they were written with.
+func utcAll(ptr any) { utcValue(reflect.ValueOf(ptr)) }
+
+func utcValue(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			utcValue(v.Elem())
+		}
+	case reflect.Struct:
+		if v.Type() == timeType {
+			if v.CanSet() {
+				t := v.Interface().(time.Time)
+				if t.IsZero() {
+					v.Set(reflect.ValueOf(time.Time{}))
+				} else {
+					v.Set(reflect.ValueOf(t.UTC()))
+				}
+			}
+			return
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				utcValue(v.Field(i))
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return
+		}
+		for i := range v.Len() {
+			utcValue(v.Index(i))
+		}
+	case reflect.Map:
+		// Map values are not addressable; records hold no times in maps.
+	}
+}

@@ -1,0 +1,238 @@
+package govcloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/opengovcloud/govcloud/adapters/gormstore"
+	"github.com/opengovcloud/govcloud/workflow"
+	"github.com/opengovcloud/govcloud/workflow/calendar"
+)
+
+// DefaultSQLitePath is the database file Open uses when neither
+// Options.SQLitePath nor Options.PostgresDSN is set.
+const DefaultSQLitePath = "govcloud.db"
+
+// ErrInvalidOptions reports Options that Validate rejects; the error is an
+// *OptionError naming the field.
+var ErrInvalidOptions = errors.New("govcloud: invalid options")
+
+// OptionError names the Options field that is wrong and why. It matches
+// ErrInvalidOptions.
+type OptionError struct {
+	Field  string
+	Reason string
+}
+
+func (e *OptionError) Error() string {
+	return fmt.Sprintf("govcloud: invalid options: %s: %s", e.Field, e.Reason)
+}
+
+// Is reports whether target is ErrInvalidOptions.
+func (e *OptionError) Is(target error) bool { return target == ErrInvalidOptions }
+
+// Options configures Open. The zero value is valid: a platform on the SQLite
+// file "govcloud.db" with the Zhejiang policy, the official PRC calendar, the
+// system clock and random UUIDs.
+type Options struct {
+	// SQLitePath is the SQLite database file (default DefaultSQLitePath), or
+	// ":memory:" for a database that lives only as long as the Platform.
+	SQLitePath string
+	// PostgresDSN, when set, puts the platform on PostgreSQL instead
+	// ("postgres://user@host:5432/db?sslmode=disable" or key=value form).
+	// Several platforms may share one PostgreSQL database (see
+	// adapters/gormstore). Set at most one of SQLitePath and PostgresDSN.
+	PostgresDSN string
+	// MaxOpenConns bounds the database connection pool (0: the store's
+	// default; see gormstore.Options).
+	MaxOpenConns int
+
+	// Policy parameterises the application lifecycle (nil:
+	// workflow.ZhejiangPreset()).
+	Policy *workflow.Policy
+	// Calendar counts working days (nil: calendar.China()).
+	Calendar workflow.Calendar
+	// Clock gives the current instant (nil: workflow.SystemClock).
+	Clock workflow.Clock
+	// IDs generates identifiers (nil: workflow.UUIDs).
+	IDs workflow.IDGenerator
+	// Participants join every workflow transition's transaction, after the
+	// platform's own. They receive the store's transaction (a *gorm.DB).
+	Participants []workflow.Participant
+
+	// Logger receives the database's migration and slow-query logs (nil: silent).
+	Logger *slog.Logger
+}
+
+// Validate reports the first wrong field as an *OptionError (for a bad
+// policy, one that wraps the policy's own error).
+func (o Options) Validate() error {
+	if o.SQLitePath != "" && o.PostgresDSN != "" {
+		return &OptionError{Field: "PostgresDSN", Reason: "set together with SQLitePath: choose one database"}
+	}
+	if o.SQLitePath != "" && strings.TrimSpace(o.SQLitePath) == "" {
+		return &OptionError{Field: "SQLitePath", Reason: "blank"}
+	}
+	if o.PostgresDSN != "" && strings.TrimSpace(o.PostgresDSN) == "" {
+		return &OptionError{Field: "PostgresDSN", Reason: "blank"}
+	}
+	if o.MaxOpenConns < 0 {
+		return &OptionError{Field: "MaxOpenConns", Reason: fmt.Sprintf("negative (%d)", o.MaxOpenConns)}
+	}
+	if err := o.storeOptions().Validate(); err != nil {
+		var oe *gormstore.OptionError
+		if errors.As(err, &oe) {
+			field := "SQLitePath"
+			if o.PostgresDSN != "" {
+				field = "PostgresDSN"
+			}
+			if oe.Field != "DSN" {
+				field = oe.Field
+			}
+			return &OptionError{Field: field, Reason: oe.Reason}
+		}
+		return err
+	}
+	if o.Policy != nil {
+		if err := o.Policy.Validate(); err != nil {
+			return fmt.Errorf("%w: %w", &OptionError{Field: "Policy", Reason: "does not validate"}, err)
+		}
+	}
+	for i, p := range o.Participants {
+		if p == nil {
+			return &OptionError{Field: fmt.Sprintf("Participants[%d]", i), Reason: "nil"}
+		}
+	}
+	return nil
+}
+
+// storeOptions maps o to the database options.
+func (o Options) storeOptions() gormstore.Options {
+	so := gormstore.Options{MaxOpenConns: o.MaxOpenConns, Logger: o.Logger}
+	switch {
+	case o.PostgresDSN != "":
+		so.Driver, so.DSN = gormstore.Postgres, o.PostgresDSN
+	case o.SQLitePath != "":
+		so.Driver, so.DSN = gormstore.SQLite, o.SQLitePath
+	default:
+		so.Driver, so.DSN = gormstore.SQLite, DefaultSQLitePath
+	}
+	return so
+}
+
+// withDefaults returns o with every nil dependency replaced by its default.
+func (o Options) withDefaults() Options {
+	if o.Policy == nil {
+		p := workflow.ZhejiangPreset()
+		o.Policy = &p
+	}
+	if o.Calendar == nil {
+		o.Calendar = calendar.China()
+	}
+	if o.Clock == nil {
+		o.Clock = workflow.SystemClock{}
+	}
+	if o.IDs == nil {
+		o.IDs = workflow.UUIDs{}
+	}
+	return o
+}
+
+// Platform is one government cloud (政务云): its database and the engines
+// that run on it. It is safe for concurrent use; several Platforms (in one
+// or several processes) may share one PostgreSQL database.
+type Platform struct {
+	opts     Options
+	db       *gormstore.DB
+	workflow *workflow.Engine
+	relay    *workflow.Relay
+	closers  []func() error
+}
+
+// Open validates opts, opens (and migrates) the database and wires the
+// engines. Close the Platform when done.
+func Open(ctx context.Context, opts Options) (*Platform, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	p := &Platform{opts: opts.withDefaults()}
+	steps := []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"database", p.openDatabase},
+		{"workflow", p.openWorkflow},
+		// Later areas (quota, billing, vendors, assessment) add a step here;
+		// an area that must act inside transitions adds its participant in
+		// participants below.
+	}
+	for _, s := range steps {
+		if err := s.run(ctx); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("govcloud: open %s: %w", s.name, err)
+		}
+	}
+	return p, nil
+}
+
+func (p *Platform) openDatabase(ctx context.Context) error {
+	db, err := gormstore.Open(ctx, p.opts.storeOptions())
+	if err != nil {
+		return err
+	}
+	p.db = db
+	p.closers = append(p.closers, db.Close)
+	return nil
+}
+
+// participants lists the transaction participants of the workflow engine:
+// the platform's own areas first, then Options.Participants.
+func (p *Platform) participants() []workflow.Participant {
+	var ps []workflow.Participant
+	return append(ps, p.opts.Participants...)
+}
+
+func (p *Platform) openWorkflow(context.Context) error {
+	store := p.db.Workflow()
+	eng, err := workflow.New(workflow.Options{
+		Store:        store,
+		Policy:       *p.opts.Policy,
+		Calendar:     p.opts.Calendar,
+		Clock:        p.opts.Clock,
+		IDs:          p.opts.IDs,
+		Participants: p.participants(),
+	})
+	if err != nil {
+		return err
+	}
+	relay, err := workflow.NewRelay(workflow.RelayOptions{Store: store, Clock: p.opts.Clock, IDs: p.opts.IDs})
+	if err != nil {
+		return err
+	}
+	p.workflow, p.relay = eng, relay
+	return nil
+}
+
+// Workflow returns the engine that runs applications (使用申请).
+func (p *Platform) Workflow() *workflow.Engine { return p.workflow }
+
+// Relay returns the outbox relay that delivers committed transitions to
+// subscribers (Relay().Run(ctx, onError, subscribers...)).
+func (p *Platform) Relay() *workflow.Relay { return p.relay }
+
+// Database returns the platform's database, for stores of areas the
+// Platform does not wire yet and for operations (applied migrations).
+func (p *Platform) Database() *gormstore.DB { return p.db }
+
+// Close releases the database. The Platform is unusable afterwards.
+func (p *Platform) Close() error {
+	var errs []error
+	for i := len(p.closers) - 1; i >= 0; i-- {
+		errs = append(errs, p.closers[i]())
+	}
+	p.closers = nil
+	return errors.Join(errs...)
+}
