@@ -74,6 +74,7 @@ func Migrations() []Migration {
 	var all []Migration
 	all = append(all, workflowMigrations()...)
 	all = append(all, quotaMigrations()...)
+	all = append(all, billingMigrations()...)
 	slices.SortStableFunc(all, func(a, b Migration) int { return a.Version - b.Version })
 	return all
 }

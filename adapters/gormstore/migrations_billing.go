@@ -1,0 +1,130 @@
+package gormstore
+
+// billingMigrations create the tables of the billing store (versions
+// 300–399).
+//
+// Each row keeps the full record as JSON in doc (the source of truth for
+// reads); the columns copy what the store filters on or checks. Instants in
+// columns are int64 microseconds since the Unix epoch (usage may lie in
+// years up to 9999, beyond int64 nanoseconds). version supports the
+// compare-and-set updates of statements and settlements. Lists are ordered
+// in Go, byte-wise, so both engines return the same order whatever their
+// collation. At most one statement that is not void exists per department,
+// vendor and month (bill_statements_live), so two concurrent drafts of the
+// same month cannot both commit: the second fails with ErrConflict.
+func billingMigrations() []Migration {
+	return []Migration{
+		{
+			Version: 300,
+			Name:    "billing: catalog, usage, parked usage, statements, settlements, budgets",
+			SQLite: []string{
+				`CREATE TABLE bill_items (
+					code TEXT PRIMARY KEY,
+					doc  TEXT NOT NULL
+				)`,
+				`CREATE TABLE bill_prices (
+					seq INTEGER PRIMARY KEY AUTOINCREMENT,
+					doc TEXT NOT NULL
+				)`,
+				`CREATE TABLE bill_usage (
+					ukey       TEXT PRIMARY KEY,
+					department TEXT NOT NULL,
+					vendor     TEXT NOT NULL,
+					item       TEXT NOT NULL,
+					start_us   INTEGER NOT NULL,
+					end_us     INTEGER NOT NULL,
+					doc        TEXT NOT NULL
+				)`,
+				`CREATE INDEX bill_usage_dv ON bill_usage (department, vendor, start_us)`,
+				`CREATE INDEX bill_usage_start ON bill_usage (start_us)`,
+				`CREATE TABLE bill_parked (
+					ukey  TEXT NOT NULL,
+					month TEXT NOT NULL,
+					doc   TEXT NOT NULL,
+					PRIMARY KEY (ukey, month)
+				)`,
+				`CREATE TABLE bill_statements (
+					id          TEXT PRIMARY KEY,
+					department  TEXT NOT NULL,
+					vendor      TEXT NOT NULL,
+					month       TEXT NOT NULL,
+					fiscal_year INTEGER NOT NULL,
+					state       TEXT NOT NULL,
+					version     INTEGER NOT NULL,
+					doc         TEXT NOT NULL
+				)`,
+				`CREATE INDEX bill_statements_dvm ON bill_statements (department, vendor, month)`,
+				`CREATE UNIQUE INDEX bill_statements_live ON bill_statements (department, vendor, month) WHERE state <> 'void'`,
+				`CREATE INDEX bill_statements_month ON bill_statements (month)`,
+				`CREATE INDEX bill_statements_fy ON bill_statements (fiscal_year, department)`,
+				`CREATE TABLE bill_settlements (
+					id          TEXT PRIMARY KEY,
+					fiscal_year INTEGER NOT NULL,
+					version     INTEGER NOT NULL,
+					doc         TEXT NOT NULL
+				)`,
+				`CREATE INDEX bill_settlements_fy ON bill_settlements (fiscal_year)`,
+				`CREATE TABLE bill_budgets (
+					department  TEXT NOT NULL,
+					fiscal_year INTEGER NOT NULL,
+					doc         TEXT NOT NULL,
+					PRIMARY KEY (department, fiscal_year)
+				)`,
+			},
+			Postgres: []string{
+				`CREATE TABLE bill_items (
+					code TEXT PRIMARY KEY,
+					doc  TEXT NOT NULL
+				)`,
+				`CREATE TABLE bill_prices (
+					seq BIGSERIAL PRIMARY KEY,
+					doc TEXT NOT NULL
+				)`,
+				`CREATE TABLE bill_usage (
+					ukey       TEXT PRIMARY KEY,
+					department TEXT NOT NULL,
+					vendor     TEXT NOT NULL,
+					item       TEXT NOT NULL,
+					start_us   BIGINT NOT NULL,
+					end_us     BIGINT NOT NULL,
+					doc        TEXT NOT NULL
+				)`,
+				`CREATE INDEX bill_usage_dv ON bill_usage (department, vendor, start_us)`,
+				`CREATE INDEX bill_usage_start ON bill_usage (start_us)`,
+				`CREATE TABLE bill_parked (
+					ukey  TEXT NOT NULL,
+					month TEXT NOT NULL,
+					doc   TEXT NOT NULL,
+					PRIMARY KEY (ukey, month)
+				)`,
+				`CREATE TABLE bill_statements (
+					id          TEXT PRIMARY KEY,
+					department  TEXT NOT NULL,
+					vendor      TEXT NOT NULL,
+					month       TEXT NOT NULL,
+					fiscal_year INTEGER NOT NULL,
+					state       TEXT NOT NULL,
+					version     BIGINT NOT NULL,
+					doc         TEXT NOT NULL
+				)`,
+				`CREATE INDEX bill_statements_dvm ON bill_statements (department, vendor, month)`,
+				`CREATE UNIQUE INDEX bill_statements_live ON bill_statements (department, vendor, month) WHERE state <> 'void'`,
+				`CREATE INDEX bill_statements_month ON bill_statements (month)`,
+				`CREATE INDEX bill_statements_fy ON bill_statements (fiscal_year, department)`,
+				`CREATE TABLE bill_settlements (
+					id          TEXT PRIMARY KEY,
+					fiscal_year INTEGER NOT NULL,
+					version     BIGINT NOT NULL,
+					doc         TEXT NOT NULL
+				)`,
+				`CREATE INDEX bill_settlements_fy ON bill_settlements (fiscal_year)`,
+				`CREATE TABLE bill_budgets (
+					department  TEXT NOT NULL,
+					fiscal_year INTEGER NOT NULL,
+					doc         TEXT NOT NULL,
+					PRIMARY KEY (department, fiscal_year)
+				)`,
+			},
+		},
+	}
+}

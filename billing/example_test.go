@@ -1,0 +1,96 @@
+package billing_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/opengovcloud/govcloud/adapters/memstore"
+	"github.com/opengovcloud/govcloud/billing"
+)
+
+// Rating a month of four vCPU, from the 10th, by natural days: 22 of 31
+// days at 50.00 元 per 核·月.
+func ExampleRater_Rate() {
+	cat, _ := billing.NewCatalog(
+		[]billing.Item{{Code: "IAAS-ECS-VCPU", Name: "云主机vCPU", Unit: "核·月", Basis: billing.Monthly, Proration: billing.ProrateDays}},
+		[]billing.Price{{Item: "IAAS-ECS-VCPU", Vendor: "v1", UnitPrice: 5000, From: billing.Date{Year: 2026, Month: 1, Day: 1}}})
+	r := billing.NewRater(cat, billing.CST)
+	rec := billing.UsageRecord{Key: "k1", Source: billing.SourceVendor, Vendor: "v1", Department: "d1", Item: "IAAS-ECS-VCPU",
+		Quantity: billing.Units(4), Start: time.Date(2026, 1, 10, 0, 0, 0, 0, billing.CST), End: time.Date(2026, 2, 1, 0, 0, 0, 0, billing.CST)}
+	total, _ := r.Rate(rec, time.Time{}, time.Time{}, func(p billing.Piece) {
+		fmt.Println(p.Month, p.Rule(billing.Chinese), billing.FormatFen(p.Amount), "元")
+	})
+	fmt.Println("total", total, "分")
+	// Output:
+	// 2026-01 按月 按自然日折算 22/31 141.94 元
+	// total 14194 分
+}
+
+// Importing a catalog from CSV: a bad row is named by row and field.
+func ExampleImportCatalogCSV() {
+	items := "code,name,name_en,unit,basis,proration,footprint,std_code\n" +
+		"IAAS-ECS-VCPU,云主机vCPU,ECS vCPU,核·月,monthly,days,vcpu=1000,\n"
+	prices := "item,vendor,contract,unit_price,from,to\n" +
+		"IAAS-ECS-VCPU,v1,C-1,5000,2026-01-01,\n" +
+		"IAAS-ECS-VCPU,,C-1,4500,2026-07-01,\n"
+	_, err := billing.ImportCatalogCSV(strings.NewReader(items), strings.NewReader(prices))
+	fmt.Println(err)
+	// Output:
+	// prices: row 3, field vendor: billing: price has no vendor: vendor: a price needs a vendor
+}
+
+// A month from usage to an approved, hashed statement.
+func ExampleService() {
+	now := time.Date(2026, 2, 2, 9, 0, 0, 0, billing.CST)
+	n := 0
+	svc, _ := billing.New(billing.Options{Store: memstore.NewBillingStore(),
+		Clock: billing.ClockFunc(func() time.Time { return now }),
+		IDs:   billing.IDFunc(func() string { n++; return fmt.Sprintf("st-%d", n) })})
+	auth := billing.Actor{ID: "a", Role: billing.RoleAuthority}
+	vendor := billing.Actor{ID: "ops", Role: billing.RoleVendor, Vendor: "v1"}
+	cat, _ := billing.NewCatalog(
+		[]billing.Item{{Code: "IAAS-EVS-SSD", Name: "云硬盘SSD", Unit: "GiB·月", Basis: billing.Monthly, Proration: billing.ProrateHours}},
+		[]billing.Price{{Item: "IAAS-EVS-SSD", Vendor: "v1", UnitPrice: 100, From: billing.Date{Year: 2026, Month: 1, Day: 1}}})
+	_ = svc.ImportCatalog(ctx, auth, cat)
+	_ = svc.SetBudget(ctx, auth, billing.Budget{Department: "d1", FiscalYear: 2026, Code: "2130101", Amount: 1_000_000})
+	_, _ = svc.Ingest(ctx, vendor, []billing.UsageRecord{{Key: "u1", Source: billing.SourceVendor, Vendor: "v1", Department: "d1",
+		Item: "IAAS-EVS-SSD", Quantity: billing.Units(500), Start: time.Date(2026, 1, 1, 0, 0, 0, 0, billing.CST),
+		End: time.Date(2026, 1, 16, 0, 0, 0, 0, billing.CST)}})
+	gen, _ := svc.GenerateStatements(ctx, auth, billing.Month{Year: 2026, Month: 1})
+	id := gen.Statements[0].ID
+	_, _ = svc.ConfirmByVendor(ctx, vendor, id)
+	_, _ = svc.OpenAudit(ctx, auth, id)
+	_, _ = svc.Adjust(ctx, auth, id, billing.Adjustment{Amount: -19, Reason: "尾差核减"})
+	st, _ := svc.Approve(ctx, auth, id)
+	for _, l := range st.Lines {
+		fmt.Println(l.Kind, l.Rule, l.BudgetCode, billing.FormatFen(l.Amount))
+	}
+	fmt.Println(st.State, billing.FormatFen(st.Totals().Net), st.Verify() == nil)
+	_ = billing.WriteStatementsCSV(os.Stdout, nil, billing.CST, billing.English)
+	// Output:
+	// 用量 按月 按小时折算 360/744 2130101 241.94
+	// 调整  2130101 -0.19
+	// 已审定 241.75 true
+	// statement,department,vendor,month,fiscal year,budget code,state,line,kind,item,usage key,start,end,quantity,unit price (yuan),contract,rule,amount (yuan),reason,ref statement,ref line
+}
+
+// Three-way reconciliation of a vendor's bill against metered usage and the
+// catalog price.
+func ExampleReconcile() {
+	cat, _ := billing.NewCatalog(
+		[]billing.Item{{Code: "IAAS-ECS-VCPU", Name: "云主机vCPU", Unit: "核·月", Basis: billing.Monthly, Proration: billing.ProrateDays}},
+		[]billing.Price{{Item: "IAAS-ECS-VCPU", Vendor: "v1", UnitPrice: 6000, From: billing.Date{Year: 2026, Month: 1, Day: 1}}})
+	jan := billing.Month{Year: 2026, Month: 1}
+	usage := []billing.UsageRecord{{Key: "u1", Source: billing.SourceVendor, Vendor: "v1", Department: "d1", Item: "IAAS-ECS-VCPU",
+		Quantity: billing.Units(2), Start: jan.Start(billing.CST), End: jan.End(billing.CST)}}
+	bill := []billing.VendorBillLine{{Department: "d1", Item: "IAAS-ECS-VCPU", Month: jan, Quantity: billing.Units(2), UnitPrice: 6500, Amount: 13000}}
+	rep := billing.Reconcile(billing.NewRater(cat, billing.CST), "v1", jan, usage, bill, billing.Tolerance{Amount: 100})
+	for _, d := range rep.Discrepancies {
+		fmt.Println(d.Kind, d.Department, d.Item, d.Bill, d.Expected)
+	}
+	// Output:
+	// 单价不符 d1 IAAS-ECS-VCPU 6500 6000
+	// 金额不符 d1 IAAS-ECS-VCPU 13000 12000
+}
