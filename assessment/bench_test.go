@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
 
 // ---- synthetic city: deterministic, generated on the fly (nothing stored) ----
@@ -100,7 +102,7 @@ func (c *synthCity) SystemSecurity(_ context.Context, d string) ([]SystemSecurit
 	out := make([]SystemSecurity, n)
 	for k := range out {
 		r := mix(uint64(i*1000 + k))
-		until := Date{c.year + int(r%3) - 1, time.June, 30}
+		until := calendar.Date{Year: c.year + int(r%3) - 1, Month: time.June, Day: 30}
 		out[k] = SystemSecurity{SystemID: fmt.Sprintf("%s-s%d", d, k), Level: 2 + int(r%2),
 			OpenVulns: [4]int{int(r>>8) % 2, int(r>>10) % 3, int(r>>12) % 5, int(r>>14) % 8},
 			Incidents: int(r>>20) % 2, OverdueFixes: int(r>>24) % 3, AssessedUntil: &until}

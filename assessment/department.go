@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
 
 // Paths of the leaf indicators in the preset department scheme (presets/department.json).
@@ -91,12 +93,12 @@ func (s Severity) English() string {
 // SystemSecurity is the security status of one system on the platform (第二十二条:
 // 政务云平台上的应用系统安全状况).
 type SystemSecurity struct {
-	SystemID      string `json:"system_id"`
-	OpenVulns     [4]int `json:"open_vulns"`     // by Severity: critical, high, medium, low
-	Incidents     int    `json:"incidents"`      // security incidents in the period
-	OverdueFixes  int    `json:"overdue_fixes"`  // fixes not done by their deadline
-	Level         int    `json:"level"`          // 等保级别 1–5
-	AssessedUntil *Date  `json:"assessed_until"` // 等保测评 valid until (inclusive); nil: never assessed
+	SystemID      string         `json:"system_id"`
+	OpenVulns     [4]int         `json:"open_vulns"`     // by Severity: critical, high, medium, low
+	Incidents     int            `json:"incidents"`      // security incidents in the period
+	OverdueFixes  int            `json:"overdue_fixes"`  // fixes not done by their deadline
+	Level         int            `json:"level"`          // 等保级别 1–5
+	AssessedUntil *calendar.Date `json:"assessed_until"` // 等保测评 valid until (inclusive); nil: never assessed
 }
 
 // SecuritySummary aggregates a department's systems.
@@ -135,7 +137,7 @@ func (o *DepartmentOptions) Validate() error {
 }
 
 // Security aggregates per-system status as of date asOf.
-func (o *DepartmentOptions) Security(systems []SystemSecurity, asOf Date) (SecuritySummary, error) {
+func (o *DepartmentOptions) Security(systems []SystemSecurity, asOf calendar.Date) (SecuritySummary, error) {
 	var s SecuritySummary
 	for _, sys := range systems {
 		for i, n := range sys.OpenVulns {
@@ -158,7 +160,7 @@ func (o *DepartmentOptions) Security(systems []SystemSecurity, asOf Date) (Secur
 		}
 		s.Incidents += sys.Incidents
 		s.OverdueFixes += sys.OverdueFixes
-		if sys.AssessedUntil != nil && dateKey(*sys.AssessedUntil) >= dateKey(asOf) {
+		if sys.AssessedUntil != nil && !sys.AssessedUntil.Before(asOf) {
 			s.DengbaoCurrent++
 		}
 	}
@@ -369,7 +371,7 @@ func (a *DepartmentAssessor) Assess(ctx context.Context, dept Subject, checkpoin
 	if err != nil {
 		return nil, fmt.Errorf("assessment: department %s: security: %w", dept.ID, err)
 	}
-	if f.Security, err = a.Options.Security(sec, DateOf(to.Add(-time.Nanosecond))); err != nil {
+	if f.Security, err = a.Options.Security(sec, civilDate(to.Add(-time.Nanosecond))); err != nil {
 		return nil, err
 	}
 	vals := f.Values()
@@ -388,4 +390,12 @@ func MonthEnds(year int, loc *time.Location) []time.Time {
 		out[i] = Month{year, time.Month(i + 1)}.End(loc)
 	}
 	return out
+}
+
+// civilDate returns the date of t on the wall clock of t's own location (not
+// calendar.DateOf, which reckons in Beijing time): a checkpoint given as
+// midnight in any zone names the day before it in that zone.
+func civilDate(t time.Time) calendar.Date {
+	y, m, d := t.Date()
+	return calendar.Date{Year: y, Month: m, Day: d}
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
 
 func TestPercentileMatchesSort(t *testing.T) {
@@ -177,13 +179,13 @@ func TestAdoptionAndSecurity(t *testing.T) {
 		t.Errorf("duplicate: %v", err)
 	}
 	o := DefaultDepartmentOptions()
-	until := Date{2026, 12, 31}
-	expired := Date{2026, 6, 30}
+	until := calendar.Date{Year: 2026, Month: 12, Day: 31}
+	expired := calendar.Date{Year: 2026, Month: 6, Day: 30}
 	sec, err := o.Security([]SystemSecurity{
 		{SystemID: "a", OpenVulns: [4]int{1, 2, 0, 3}, Incidents: 1, Level: 3, AssessedUntil: &until},
 		{SystemID: "b", OpenVulns: [4]int{0, 0, 4, 0}, OverdueFixes: 2, Level: 2, AssessedUntil: &expired},
 		{SystemID: "c", Level: 2},
-	}, Date{2026, 12, 31})
+	}, calendar.Date{Year: 2026, Month: 12, Day: 31})
 	want := SecuritySummary{Systems: 3, OpenVulns: [4]int{1, 2, 4, 3}, VulnPoints: 10 + 10 + 8 + 3, Incidents: 1, OverdueFixes: 2, DengbaoCurrent: 1}
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +228,7 @@ func (f *fakeDept) SystemSecurity(_ context.Context, d string) ([]SystemSecurity
 }
 
 func TestDepartmentAssessor(t *testing.T) {
-	until := Date{2027, 6, 30}
+	until := calendar.Date{Year: 2027, Month: 6, Day: 30}
 	f := &fakeDept{
 		systems: map[string][]SystemRecord{"fin": {{ID: "s1", OnPlatform: true}, {ID: "s2", OnPlatform: true}, {ID: "s3", OnPlatform: true}, {ID: "s4"}}},
 		res: map[string][]Resource{"fin": {

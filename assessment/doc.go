@@ -11,7 +11,9 @@
 // the preset schemes. Assessors wire both to small consumer-side interfaces
 // (SystemRegister, ResourceLister, UtilisationSource, CostSource,
 // SecuritySource, VendorSource, FeeSource, WorkingTimer) that stores and billing
-// implement; nothing here does I/O or reads the clock.
+// implement; nothing here does I/O or reads the clock. Results are kept as
+// Runs in a Store, read through a Service that enforces who sees what, and
+// compared period against period (Compare).
 //
 // # Indicator trees
 //
@@ -82,7 +84,8 @@
 // *SchemeError, each naming its location or indicator path. A Scheme has an ID
 // (its family), a Version and an EffectiveFrom date; a SchemeSet picks the
 // version in force on a date (the latest EffectiveFrom on or before it).
-// Date has the shape of workflow/calendar.Date and converts to and from it.
+// Dates are workflow/calendar.Date values; in JSON "2006-01-02", and an absent
+// (zero) EffectiveFrom, written "" or left out, means in force since always.
 //
 // # Department scheme (第二十二条), presets/department.json
 //
@@ -138,11 +141,56 @@
 // monthly fee × tier rate, rounded half-up, in integer arithmetic; thresholds
 // and rates are PPM (millionths), compared exactly.
 //
+// # Runs: persisting scorecards
+//
+// A Run is one scoring of every subject of a SubjectKind (SubjectDepartment
+// or SubjectVendor) for one Period ("2026", "2026-H1", "2026-Q3", "2026-03";
+// ParsePeriod, Previous, Next, First, Last) under one scheme version. NewRun
+// scores a RunSpec's Inputs (subject and Values), ranks the cards and records
+// InputDigest: the SHA-256 of the scheme document and every subject's values,
+// independent of input order. The caller supplies the run ID and the scoring
+// time (ScoredAt), as everywhere: nothing here reads the clock or makes IDs.
+// Run.Verify re-scores inputs and reports, in a *ReproductionError, whether the
+// inputs differ from those scored (digest) and every total, grade, rank, score,
+// contribution or explanation that differs, so a published result can be
+// reproduced years later and any change of data or code shows.
+//
+// A Store keeps runs (adapters/memstore.AssessmentStore; adapters/gormstore
+// AssessmentStore on SQLite or PostgreSQL; the conformance suite
+// assessment/assessmenttest). Saving is idempotent by run ID: the same payload
+// again is a no-op, a different payload under a stored ID is ErrConflict, and a
+// saved run never changes. A correction is a new run that Supersedes the
+// period's current run; the runs of a (kind, period) form one chain whose last
+// run is current, so the first result stays readable next to the corrected
+// one (Service.History) and two racing corrections cannot both win.
+//
+// # Comparing periods
+//
+// Compare(from, to) sets two runs of the same kind and scheme family side by
+// side (versions may differ): per subject the change of total, rank (positive
+// RankChange = moved up) and grade, with a sentence ("总分 80 → 85.5(+5.5),
+// 排名 3 → 1(上升 2 位),等级 良好 → 优秀"), and per indicator the change of
+// raw value, score and contribution; subjects and indicators present in one
+// run only are marked OnlyTo (新增) or OnlyFrom (已无). WriteComparisonCSV
+// exports it, and assessment/xlsx adds it as a sheet (Options.Comparison).
+//
+// # Who reads what (第二十条)
+//
+// Service wraps a Store and enforces tenancy for a workflow.Actor: the
+// authority and the operator save runs and read everything; a department
+// reads department runs and sees only its own card (with its rank and the
+// number of subjects ranked), a vendor likewise for vendor runs; every other
+// role (finance included) reads nothing. Asking for another subject's card is
+// ErrForbidden before the store is read.
+//
 // # Errors
 //
 // Every error matches a sentinel (ErrInvalidScheme, ErrWeightSum,
 // ErrUnknownField, ErrUnknownIndicator, ErrOutOfRange, ErrMissingValue,
-// ErrInvalidExclusion, ...) and carries detail in a typed error (*SchemeError,
-// *ValueError, *RecordError, *ExclusionError, *OptionError) naming the
-// indicator path, record or field.
+// ErrInvalidExclusion, ErrInvalidPeriod, ErrInvalidRun, ErrNotFound,
+// ErrConflict, ErrForbidden, ErrNotReproduced, ErrIncomparable, ...) and
+// carries detail in a typed error (*SchemeError, *ValueError, *RecordError,
+// *ExclusionError, *OptionError, *PeriodError, *RunError, *NotFoundError,
+// *ConflictError, *ForbiddenError, *ReproductionError) naming the indicator
+// path, record, field or run.
 package assessment

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opengovcloud/govcloud/assessment"
+	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
 
 const exampleScheme = `{
@@ -88,13 +89,13 @@ func ExampleSchemeSet_InForce() {
 	v1, _ := assessment.VendorScheme()
 	doc, _ := assessment.PresetJSON(assessment.VendorSchemeID)
 	v2, _ := assessment.ParseScheme(doc)
-	v2.Version, v2.EffectiveFrom = "2027.1", assessment.Date{Year: 2027, Month: time.January, Day: 1}
+	v2.Version, v2.EffectiveFrom = "2027.1", calendar.Date{Year: 2027, Month: time.January, Day: 1}
 	set, err := assessment.NewSchemeSet(v1, v2)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	for _, d := range []assessment.Date{{Year: 2026, Month: time.December, Day: 31}, {Year: 2027, Month: time.March, Day: 1}} {
+	for _, d := range []calendar.Date{{Year: 2026, Month: time.December, Day: 31}, {Year: 2027, Month: time.March, Day: 1}} {
 		s, _ := set.InForce(assessment.VendorSchemeID, d)
 		fmt.Println(d, s.Version)
 	}
@@ -192,7 +193,7 @@ func (cityData) Cost(_ context.Context, _ string, from, to time.Time) (int64, er
 }
 
 func (cityData) SystemSecurity(context.Context, string) ([]assessment.SystemSecurity, error) {
-	until := assessment.Date{Year: 2027, Month: time.June, Day: 30}
+	until := calendar.Date{Year: 2027, Month: time.June, Day: 30}
 	return []assessment.SystemSecurity{
 		{SystemID: "oa", Level: 3, AssessedUntil: &until},
 		{SystemID: "gis", Level: 2, AssessedUntil: &until, OpenVulns: [4]int{0, 1, 2, 0}},

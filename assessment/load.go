@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
 
 // maxSchemeBytes bounds a scheme document; real schemes are a few kilobytes.
@@ -176,7 +178,7 @@ func checkFields(v any, where string, spec fieldSpec, probs *[]Problem) {
 			if !ok {
 				bad()
 			} else if str != "" {
-				if _, err := ParseDate(str); err != nil {
+				if _, err := calendar.ParseDate(str); err != nil {
 					bad()
 				}
 			}

@@ -84,7 +84,7 @@ func TestSchemeValidation(t *testing.T) {
 		{"lookup with direction", &Scheme{ID: "s", Name: "n", Indicators: []*Indicator{{ID: "a", Name: "a", Weight: 10000, Dir: HigherBetter, Norm: &Normaliser{Kind: Lookup, Table: map[string]float64{"x": 1}}}}}, "lookup indicator takes no direction"},
 		{"bad policy", &Scheme{ID: "s", Name: "n", Indicators: []*Indicator{{ID: "a", Name: "a", Weight: 10000, Dir: HigherBetter, Norm: mm(), Policy: "maybe"}}}, `missing-data policy "maybe"`},
 		{"range inverted", &Scheme{ID: "s", Name: "n", Indicators: []*Indicator{{ID: "a", Name: "a", Weight: 10000, Dir: HigherBetter, Norm: mm(), Range: &Range{Min: f64(2), Max: f64(1)}}}}, "range min 2 > max 1"},
-		{"bad date", &Scheme{ID: "s", Name: "n", EffectiveFrom: Date{2026, 2, 30}, Indicators: []*Indicator{leaf("a", 10000, HigherBetter, mm())}}, "effective_from: 2026-02-30 is not a valid date"},
+		{"bad date", &Scheme{ID: "s", Name: "n", EffectiveFrom: calendar.Date{Year: 2026, Month: 2, Day: 30}, Indicators: []*Indicator{leaf("a", 10000, HigherBetter, mm())}}, "effective_from: 2026-02-30 is not a valid date"},
 		{"huge parameter", &Scheme{ID: "s", Name: "n", Indicators: []*Indicator{leaf("a", 10000, HigherBetter, &Normaliser{Kind: MinMax, Min: -1e300, Max: 1e300})}}, "outside ±1e12"},
 		{"bad grades", &Scheme{ID: "s", Name: "n", Grades: GradeBands{{Name: "A", Min: 50}}, Indicators: []*Indicator{leaf("a", 10000, HigherBetter, mm())}}, "grades: invalid grade bands"},
 	}
@@ -118,7 +118,7 @@ func TestPresetsRoundTrip(t *testing.T) {
 		}
 		l1, _ := s.Leaves()
 		l2, _ := s2.Leaves()
-		if d := cmp.Diff(l1, l2); d != "" || s2.EffectiveFrom != (Date{2026, 1, 1}) {
+		if d := cmp.Diff(l1, l2); d != "" || s2.EffectiveFrom != (calendar.Date{Year: 2026, Month: 1, Day: 1}) {
 			t.Errorf("%s: leaves differ or date %v:\n%s", id, s2.EffectiveFrom, d)
 		}
 	}
@@ -141,34 +141,34 @@ func TestPresetsRoundTrip(t *testing.T) {
 }
 
 func TestSchemeSet(t *testing.T) {
-	mk := func(ver string, from Date) *Scheme {
+	mk := func(ver string, from calendar.Date) *Scheme {
 		s := threeLeaves(Renormalise)
 		s.ID, s.Version, s.EffectiveFrom = "fam", ver, from
 		return s
 	}
-	set, err := NewSchemeSet(mk("2025", Date{2025, 1, 1}), mk("2026", Date{2026, 7, 1}), mk("2024", Date{2024, 1, 1}))
+	set, err := NewSchemeSet(mk("2025", calendar.Date{Year: 2025, Month: 1, Day: 1}), mk("2026", calendar.Date{Year: 2026, Month: 7, Day: 1}), mk("2024", calendar.Date{Year: 2024, Month: 1, Day: 1}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
-		on   Date
+		on   calendar.Date
 		want string
-	}{{Date{2024, 6, 1}, "2024"}, {Date{2025, 1, 1}, "2025"}, {Date{2026, 6, 30}, "2025"}, {Date{2026, 7, 1}, "2026"}, {Date{2030, 1, 1}, "2026"}} {
+	}{{calendar.Date{Year: 2024, Month: 6, Day: 1}, "2024"}, {calendar.Date{Year: 2025, Month: 1, Day: 1}, "2025"}, {calendar.Date{Year: 2026, Month: 6, Day: 30}, "2025"}, {calendar.Date{Year: 2026, Month: 7, Day: 1}, "2026"}, {calendar.Date{Year: 2030, Month: 1, Day: 1}, "2026"}} {
 		s, err := set.InForce("fam", tt.on)
 		if err != nil || s.Version != tt.want {
 			t.Errorf("InForce(%v) = %v, %v; want %s", tt.on, s, err, tt.want)
 		}
 	}
-	if _, err := set.InForce("fam", Date{2023, 12, 31}); !errors.Is(err, ErrNoSchemeInForce) {
+	if _, err := set.InForce("fam", calendar.Date{Year: 2023, Month: 12, Day: 31}); !errors.Is(err, ErrNoSchemeInForce) {
 		t.Errorf("before all: %v", err)
 	}
-	if _, err := set.InForce("other", Date{2026, 1, 1}); !errors.Is(err, ErrNoSchemeInForce) {
+	if _, err := set.InForce("other", calendar.Date{Year: 2026, Month: 1, Day: 1}); !errors.Is(err, ErrNoSchemeInForce) {
 		t.Errorf("unknown family: %v", err)
 	}
-	if _, err := NewSchemeSet(mk("a", Date{2025, 1, 1}), mk("b", Date{2025, 1, 1})); !errors.Is(err, ErrInvalidScheme) {
+	if _, err := NewSchemeSet(mk("a", calendar.Date{Year: 2025, Month: 1, Day: 1}), mk("b", calendar.Date{Year: 2025, Month: 1, Day: 1})); !errors.Is(err, ErrInvalidScheme) {
 		t.Errorf("same date twice: %v", err)
 	}
-	broken := mk("x", Date{2027, 1, 1})
+	broken := mk("x", calendar.Date{Year: 2027, Month: 1, Day: 1})
 	broken.Indicators[0].Weight = 1
 	if _, err := NewSchemeSet(broken); !errors.Is(err, ErrWeightSum) {
 		t.Errorf("broken scheme: %v", err)
@@ -270,11 +270,29 @@ func TestParseSchemeTypeErrors(t *testing.T) {
 	}
 }
 
-func TestDateConvertsToCalendarDate(t *testing.T) {
-	cd := calendar.Date{Year: 2026, Month: time.October, Day: 1}
-	d := Date(cd)
-	if d.String() != "2026-10-01" || calendar.Date(d) != cd || !d.Valid() || (Date{2026, 2, 29}).Valid() {
-		t.Errorf("conversion: %v", d)
+func TestEffectiveFromText(t *testing.T) {
+	const body = `"name": "n", "indicators": [{"id": "a", "name": "A", "weight_bp": 10000, "direction": "higher", "normaliser": {"kind": "minmax", "min": 0, "max": 1}}]`
+	for _, tc := range []struct {
+		field string
+		want  calendar.Date
+		out   string
+	}{
+		{``, calendar.Date{}, `"effective_from":""`},
+		{`"effective_from": "",`, calendar.Date{}, `"effective_from":""`},
+		{`"effective_from": null,`, calendar.Date{}, `"effective_from":""`},
+		{`"effective_from": "2027-01-01",`, calendar.Date{Year: 2027, Month: time.January, Day: 1}, `"effective_from":"2027-01-01"`},
+	} {
+		s, err := ParseScheme([]byte(`{"id": "s", ` + tc.field + body + `}`))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.field, err)
+		}
+		if d := cmp.Diff(tc.want, s.EffectiveFrom); d != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.field, d)
+		}
+		b, err := json.Marshal(s)
+		if err != nil || !strings.Contains(string(b), tc.out) {
+			t.Errorf("%s: marshalled %s, %v; want it to contain %s", tc.field, b, err, tc.out)
+		}
 	}
 	var m Month
 	if err := m.UnmarshalText([]byte("2026-13")); err == nil {

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+
+	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
 
 // Direction says whether a higher or a lower raw value is better.
@@ -102,15 +104,15 @@ func (ind *Indicator) Leaf() bool { return len(ind.Children) == 0 }
 // same ID form a family whose versions take effect on successive dates (SchemeSet).
 // Do not modify a Scheme after it has been validated or used for scoring.
 type Scheme struct {
-	ID            string       `json:"id"`
-	Version       string       `json:"version"`
-	Name          string       `json:"name"`
-	NameEn        string       `json:"name_en,omitempty"`
-	Subject       string       `json:"subject,omitempty"` // "department", "vendor" or free text
-	EffectiveFrom Date         `json:"effective_from"`    // zero: in force since always
-	Note          string       `json:"note,omitempty"`
-	Grades        GradeBands   `json:"grades,omitempty"` // nil: DefaultGrades
-	Indicators    []*Indicator `json:"indicators"`
+	ID            string        `json:"id"`
+	Version       string        `json:"version"`
+	Name          string        `json:"name"`
+	NameEn        string        `json:"name_en,omitempty"`
+	Subject       string        `json:"subject,omitempty"` // "department", "vendor" or free text
+	EffectiveFrom calendar.Date `json:"effective_from"`    // zero: in force since always
+	Note          string        `json:"note,omitempty"`
+	Grades        GradeBands    `json:"grades,omitempty"` // nil: DefaultGrades
+	Indicators    []*Indicator  `json:"indicators"`
 
 	compiled atomic.Pointer[compiled]
 }

@@ -3,6 +3,8 @@ package assessment
 import (
 	"fmt"
 	"sort"
+
+	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
 
 // SchemeSet holds the versions of one or more scheme families (by Scheme.ID) and
@@ -34,7 +36,7 @@ func NewSchemeSet(schemes ...*Scheme) (*SchemeSet, error) {
 		set.byID[s.ID] = append(set.byID[s.ID], s)
 	}
 	for id, list := range set.byID {
-		sort.SliceStable(list, func(i, j int) bool { return dateKey(list[i].EffectiveFrom) < dateKey(list[j].EffectiveFrom) })
+		sort.SliceStable(list, func(i, j int) bool { return list[i].EffectiveFrom.Before(list[j].EffectiveFrom) })
 		for i := 1; i < len(list); i++ {
 			if list[i].EffectiveFrom == list[i-1].EffectiveFrom {
 				probs = append(probs, Problem{Path: id, Err: ErrInvalidScheme,
@@ -49,11 +51,10 @@ func NewSchemeSet(schemes ...*Scheme) (*SchemeSet, error) {
 }
 
 // InForce returns the version of family id in force on date on.
-func (s *SchemeSet) InForce(id string, on Date) (*Scheme, error) {
+func (s *SchemeSet) InForce(id string, on calendar.Date) (*Scheme, error) {
 	list := s.byID[id]
-	k := dateKey(on)
 	for i := len(list) - 1; i >= 0; i-- {
-		if dateKey(list[i].EffectiveFrom) <= k {
+		if !list[i].EffectiveFrom.After(on) {
 			return list[i], nil
 		}
 	}

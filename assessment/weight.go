@@ -30,62 +30,6 @@ func (w Weight) String() string {
 	return s + "%"
 }
 
-// Date is a civil date (no time of day, no zone), used for scheme effective dates.
-// It has the same shape as workflow/calendar.Date.
-type Date struct {
-	Year  int
-	Month time.Month
-	Day   int
-}
-
-// ParseDate reads "2006-01-02".
-func ParseDate(s string) (Date, error) {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return Date{}, fmt.Errorf("assessment: date %q: want YYYY-MM-DD", s)
-	}
-	return Date{t.Year(), t.Month(), t.Day()}, nil
-}
-
-// DateOf returns the civil date of t in t's location.
-func DateOf(t time.Time) Date { y, m, d := t.Date(); return Date{y, m, d} }
-
-// String formats the date as "2006-01-02".
-func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
-
-// IsZero reports whether d is the zero Date (for a scheme: in force since always).
-func (d Date) IsZero() bool { return d == Date{} }
-
-// Valid reports whether d is a real calendar date.
-func (d Date) Valid() bool {
-	t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
-	return d.Year >= 1 && d.Year <= 9999 && DateOf(t) == d
-}
-
-// MarshalText writes "2006-01-02", or "" for the zero Date.
-func (d Date) MarshalText() ([]byte, error) {
-	if d.IsZero() {
-		return []byte{}, nil
-	}
-	return []byte(d.String()), nil
-}
-
-// UnmarshalText reads "2006-01-02"; "" is the zero Date.
-func (d *Date) UnmarshalText(b []byte) error {
-	if len(b) == 0 {
-		*d = Date{}
-		return nil
-	}
-	v, err := ParseDate(string(b))
-	if err != nil {
-		return err
-	}
-	*d = v
-	return nil
-}
-
-func dateKey(d Date) int { return d.Year*10000 + int(d.Month)*100 + d.Day }
-
 // Month names one calendar month.
 type Month struct {
 	Year  int

@@ -75,6 +75,7 @@ func Migrations() []Migration {
 	all = append(all, workflowMigrations()...)
 	all = append(all, quotaMigrations()...)
 	all = append(all, billingMigrations()...)
+	all = append(all, assessmentMigrations()...)
 	slices.SortStableFunc(all, func(a, b Migration) int { return a.Version - b.Version })
 	return all
 }

@@ -4,7 +4,10 @@
 //
 // The workbook has a summary sheet (汇总: rank, subject, total, grade), a detail
 // sheet (明细: one row per indicator line, with the explanation sentence) and,
-// when deduction lines are given, a credit sheet (扣减). Headers and sheet names
+// when deduction lines are given, a credit sheet (扣减); with
+// Options.Comparison, a comparison sheet (对比: per subject and indicator the
+// change against an earlier period, from assessment.Compare, in the columns of
+// assessment.WriteComparisonCSV). Headers and sheet names
 // are Chinese by default and English with Options.Lang = "en". Scores, weights
 // and amounts are written as numbers, so they can be summed and sorted in Excel;
 // money stays in 分 (integers).

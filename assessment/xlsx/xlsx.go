@@ -15,6 +15,9 @@ var ErrWrite = errors.New("xlsx: cannot write workbook")
 // Options configures Write.
 type Options struct {
 	Lang string // "zh" (default) or "en"
+	// Comparison, when set, adds a sheet (对比 / Comparison) with the change of
+	// every subject and indicator against an earlier period (assessment.Compare).
+	Comparison *assessment.Comparison
 }
 
 type labels struct {
@@ -109,6 +112,11 @@ func Write(w io.Writer, cards []*assessment.Scorecard, deductions []assessment.D
 				d.Rate.String(), d.MonthlyFee, d.Amount, reason})
 		}
 		if err := fill(f, lb.credits, rows, []float64{12, 10, 12, 12, 12, 10, 10, 16, 16, 70}); err != nil {
+			return err
+		}
+	}
+	if opts.Comparison != nil {
+		if err := writeComparison(f, opts.Comparison, opts.Lang); err != nil {
 			return err
 		}
 	}
