@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/opengovcloud/govcloud/adapters/gormstore"
+	"github.com/opengovcloud/govcloud/quota"
 	"github.com/opengovcloud/govcloud/workflow"
 	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
@@ -36,7 +38,8 @@ func (e *OptionError) Is(target error) bool { return target == ErrInvalidOptions
 
 // Options configures Open. The zero value is valid: a platform on the SQLite
 // file "govcloud.db" with the Zhejiang policy, the official PRC calendar, the
-// system clock and random UUIDs.
+// system clock and random UUIDs, and the quota ledger in the same database,
+// moved in the same transaction as each transition (QuotaInTransaction).
 type Options struct {
 	// SQLitePath is the SQLite database file (default DefaultSQLitePath), or
 	// ":memory:" for a database that lives only as long as the Platform.
@@ -65,6 +68,35 @@ type Options struct {
 
 	// Logger receives the database's migration and slow-query logs (nil: silent).
 	Logger *slog.Logger
+
+	// QuotaStore holds the quota ledger (配额台账). nil (the default) keeps
+	// it in the platform's own database, next to the workflow, which allows
+	// QuotaInTransaction. Set it (e.g. memstore.NewQuotaStore() or another
+	// database's gormstore QuotaStore) to keep quota elsewhere; quota then
+	// follows the workflow through the outbox (QuotaViaOutbox).
+	QuotaStore quota.Store
+	// QuotaMode chooses how quota movements follow transitions (zero:
+	// QuotaAuto). See QuotaMode.
+	QuotaMode QuotaMode
+	// QuotaHoldTTL is the time-to-live of the hold placed at approval (0:
+	// quota.DefaultHoldTTL, 45 days). The hold is extended when the trial
+	// starts, is extended or ends (see QuotaHoldMargin).
+	QuotaHoldTTL time.Duration
+	// QuotaHoldMargin is how long a hold outlives the trial's end (0:
+	// DefaultHoldMargin): time for the final review.
+	QuotaHoldMargin time.Duration
+	// Footprints maps catalog item codes to the resources one unit takes
+	// (nil: DefaultFootprints()). Billing's catalog will provide one.
+	Footprints ItemFootprints
+	// DepartmentPool names the quota pool of a department (nil:
+	// DepartmentPoolID, "dept:<department>").
+	DepartmentPool func(department string) quota.PoolID
+	// CheckQuotaAtSubmit refuses a submission (and a resubmission) whose
+	// items do not fit what the department's pool has free, with
+	// quota.ErrQuotaExceeded, instead of waiting for the approval. Off by
+	// default: a department may apply first and have its quota raised before
+	// approval.
+	CheckQuotaAtSubmit bool
 }
 
 // Validate reports the first wrong field as an *OptionError (for a bad
@@ -106,6 +138,21 @@ func (o Options) Validate() error {
 			return &OptionError{Field: fmt.Sprintf("Participants[%d]", i), Reason: "nil"}
 		}
 	}
+	switch o.QuotaMode {
+	case QuotaAuto, QuotaViaOutbox:
+	case QuotaInTransaction:
+		if o.QuotaStore != nil {
+			return &OptionError{Field: "QuotaMode", Reason: "in-transaction quota needs the ledger in the platform's database (QuotaStore must be nil)"}
+		}
+	default:
+		return &OptionError{Field: "QuotaMode", Reason: fmt.Sprintf("unknown mode %d", int(o.QuotaMode))}
+	}
+	if o.QuotaHoldTTL < 0 {
+		return &OptionError{Field: "QuotaHoldTTL", Reason: fmt.Sprintf("negative (%v)", o.QuotaHoldTTL)}
+	}
+	if o.QuotaHoldMargin < 0 {
+		return &OptionError{Field: "QuotaHoldMargin", Reason: fmt.Sprintf("negative (%v)", o.QuotaHoldMargin)}
+	}
 	return nil
 }
 
@@ -138,17 +185,41 @@ func (o Options) withDefaults() Options {
 	if o.IDs == nil {
 		o.IDs = workflow.UUIDs{}
 	}
+	if o.Footprints == nil {
+		o.Footprints = DefaultFootprints()
+	}
+	if o.DepartmentPool == nil {
+		o.DepartmentPool = DepartmentPoolID
+	}
+	if o.QuotaHoldMargin == 0 {
+		o.QuotaHoldMargin = DefaultHoldMargin
+	}
 	return o
 }
 
 // Platform is one government cloud (政务云): its database and the engines
 // that run on it. It is safe for concurrent use; several Platforms (in one
 // or several processes) may share one PostgreSQL database.
+//
+// Quota (配额) follows every application: the approval reserves its
+// resources in the department's pool (a hold with a time-to-live), the
+// activation commits them, an approved change adjusts them, and denial,
+// trial failure, expiry and the reclaim after termination release them,
+// each movement recorded in the ledger (Quota) with the application and the
+// transition that caused it. By default the ledger lives in the platform's
+// database and each movement is written in the same transaction as its
+// transition, so an approval the department's quota cannot cover fails
+// with quota.ErrQuotaExceeded and nothing is written. See QuotaMode for the
+// alternative (a ledger elsewhere, kept up to date from the outbox). Set up
+// the pools with CreatePlatformPool, CreateTierPool and
+// CreateDepartmentPool; run Quota().ExpireHolds periodically (e.g. daily)
+// to return holds whose time-to-live has passed.
 type Platform struct {
 	opts     Options
 	db       *gormstore.DB
 	workflow *workflow.Engine
 	relay    *workflow.Relay
+	quota    *quotaWiring
 	closers  []func() error
 }
 
@@ -164,8 +235,9 @@ func Open(ctx context.Context, opts Options) (*Platform, error) {
 		run  func(context.Context) error
 	}{
 		{"database", p.openDatabase},
+		{"quota", p.openQuota},
 		{"workflow", p.openWorkflow},
-		// Later areas (quota, billing, vendors, assessment) add a step here;
+		// Later areas (billing, vendors, assessment) add a step here;
 		// an area that must act inside transitions adds its participant in
 		// participants below.
 	}
@@ -191,7 +263,7 @@ func (p *Platform) openDatabase(ctx context.Context) error {
 // participants lists the transaction participants of the workflow engine:
 // the platform's own areas first, then Options.Participants.
 func (p *Platform) participants() []workflow.Participant {
-	var ps []workflow.Participant
+	ps := []workflow.Participant{p.quota.participant()}
 	return append(ps, p.opts.Participants...)
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/opengovcloud/govcloud/adapters/gormstore"
+	"github.com/opengovcloud/govcloud/adapters/memstore"
 	"github.com/opengovcloud/govcloud/internal/pgtest"
 	"github.com/opengovcloud/govcloud/workflow"
 )
@@ -35,6 +36,13 @@ func TestOptionsValidate(t *testing.T) {
 		{"negative pool", Options{MaxOpenConns: -2}, "MaxOpenConns"},
 		{"bad policy", Options{Policy: &bad}, "Policy"},
 		{"nil participant", Options{Participants: []workflow.Participant{nil}}, "Participants[0]"},
+		{"quota via outbox", Options{QuotaMode: QuotaViaOutbox}, ""},
+		{"quota in transaction", Options{QuotaMode: QuotaInTransaction}, ""},
+		{"quota elsewhere", Options{QuotaStore: memstore.NewQuotaStore()}, ""},
+		{"quota elsewhere in transaction", Options{QuotaStore: memstore.NewQuotaStore(), QuotaMode: QuotaInTransaction}, "QuotaMode"},
+		{"unknown quota mode", Options{QuotaMode: 7}, "QuotaMode"},
+		{"negative hold TTL", Options{QuotaHoldTTL: -time.Hour}, "QuotaHoldTTL"},
+		{"negative hold margin", Options{QuotaHoldMargin: -time.Hour}, "QuotaHoldMargin"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.opts.Validate()
