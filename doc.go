@@ -18,13 +18,21 @@
 //     hash-chained audit trail, work orders for vendors and a transactional outbox.
 //   - quota: resource vectors, hierarchical pools, a reservation ledger and fair
 //     allocation algorithms (proportional, priority, max-min, DRF).
+//   - billing: the service catalog, idempotent usage, exact rating, monthly statements,
+//     the annual settlement for finance, reconciliation and exports.
 //   - assessment: explainable indicator trees scoring departments and vendors.
+//   - dispatch: delivers vendor work orders from the outbox to a [Provider], durably.
 //   - adapters/memstore and adapters/gormstore: every Store in memory, and on GORM
 //     (SQLite embedded by default, PostgreSQL when a platform outgrows one machine).
+//   - adapters/simprovider, adapters/httpprovider, adapters/openstack: vendors; the
+//     conformance suite every Provider passes is adapters/providertest.
 //
 // Package govcloud itself wires them into one Platform: [Open] returns a platform on an
 // embedded SQLite file by default, or on PostgreSQL from a DSN, with the calendar, the
-// clock, the ID generator and the policy injected.
+// clock, the ID generator and the policy injected. Quota follows the lifecycle — the
+// approval's reservation commits in the approval's own transaction when the ledger
+// shares the platform's database, or through the outbox otherwise. The vendor contract,
+// [Provider], is documented for implementers on the interface itself.
 //
 // 中文简介:govcloud 是一套以库为先的 Go SDK,按照我国政务云管理办法运行政务云:使用申请
 // 的全流程(以法定工作日计时)、配额、按服务目录计费结算、对使用单位和云服务商的考核。
