@@ -9,7 +9,7 @@ import (
 // checkActor rejects actors without a valid role, and departments and vendors without
 // an identity.
 func checkActor(a Actor) error {
-	if !a.Role.Valid() {
+	if roleBit(a.Role) == 0 {
 		return &ForbiddenError{Actor: a, Action: "act", Reason: "unknown role " + string(a.Role)}
 	}
 	if (a.Role == RoleDepartment || a.Role == RoleVendor) && a.ID == "" {
@@ -37,10 +37,16 @@ func canRead(a Actor, app *Application) error {
 // authorizeTrigger checks that actor's role may fire trigger (policy) and that the
 // actor may access app (nil for a new application).
 func (e *Engine) authorizeTrigger(a Actor, app *Application, t Trigger) error {
+	return e.authorize(a, app, t, e.trig[t])
+}
+
+// authorize is authorizeTrigger with the trigger's policy already looked up (nil for
+// an unknown trigger, which no role may fire).
+func (e *Engine) authorize(a Actor, app *Application, t Trigger, ti *trigInfo) error {
 	if err := checkActor(a); err != nil {
 		return err
 	}
-	if !e.roles[t][a.Role] {
+	if ti == nil || !ti.roles.has(a.Role) {
 		return &ForbiddenError{Actor: a, Action: "fire " + string(t), Reason: "the policy does not let this role " + t.Label(English)}
 	}
 	if app != nil {
@@ -193,10 +199,8 @@ func (e *Engine) Permitted(ctx context.Context, actor Actor, id string) ([]Trigg
 	now := e.now().UnixMicro()
 	var out []Trigger
 	for _, ed := range lifecycle {
-		if ed.from != app.State || !e.roles[ed.trigger][actor.Role] {
-			continue
-		}
-		if _, wo := workOrderTriggers[ed.trigger]; wo {
+		ti := e.trig[ed.trigger]
+		if ed.from != app.State || !ti.roles.has(actor.Role) || ti.workOrder {
 			continue
 		}
 		if ed.trigger == TriggerExpireTrial && (app.Trial == nil || now < app.Trial.End.UnixMicro()) {
@@ -206,3 +210,26 @@ func (e *Engine) Permitted(ctx context.Context, actor Actor, id string) ([]Trigg
 	}
 	return out, nil
 }
+
+// roleSet is a set of declared roles, one bit each.
+type roleSet uint8
+
+// roleBit returns the bit of a declared role, 0 for any other value.
+func roleBit(r Role) roleSet {
+	switch r {
+	case RoleDepartment:
+		return 1
+	case RoleAuthority:
+		return 2
+	case RoleVendor:
+		return 4
+	case RoleOperator:
+		return 8
+	case RoleFinance:
+		return 16
+	}
+	return 0
+}
+
+func (s roleSet) with(r Role) roleSet { return s | roleBit(r) }
+func (s roleSet) has(r Role) bool     { b := roleBit(r); return b != 0 && s&b != 0 }

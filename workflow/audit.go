@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"time"
 )
 
 // auditDomain separates the audit hash from any other use of SHA-256.
@@ -20,50 +21,58 @@ const auditDomain = "govcloud/workflow/audit/v1"
 // booleans as one byte.
 func HashAuditRecord(r AuditRecord) string {
 	var buf [512]byte
-	b := appendAudit(buf[:0], &r)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	h, _ := hashAudit(buf[:0], &r)
+	return h
 }
 
+// hashAudit returns the hex SHA-256 of r's canonical encoding, which it appends to
+// buf (returned for reuse).
+func hashAudit(buf []byte, r *AuditRecord) (string, []byte) {
+	buf = appendAudit(buf, r)
+	sum := sha256.Sum256(buf)
+	var hx [2 * sha256.Size]byte
+	hex.Encode(hx[:], sum[:])
+	return string(hx[:]), buf
+}
+
+func appendAuditString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendAuditInt(b []byte, v int64) []byte { return binary.BigEndian.AppendUint64(b, uint64(v)) }
+
 func appendAudit(b []byte, r *AuditRecord) []byte {
-	str := func(s string) {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
+	b = appendAuditString(b, auditDomain)
+	b = appendAuditString(b, r.ApplicationID)
+	b = appendAuditInt(b, r.Seq)
+	b = appendAuditInt(b, microOrMin(r.At))
+	b = appendAuditString(b, string(r.Actor.Role))
+	b = appendAuditString(b, r.Actor.ID)
+	b = appendAuditString(b, string(r.From))
+	b = appendAuditString(b, string(r.To))
+	b = appendAuditString(b, string(r.Trigger))
+	b = appendAuditString(b, r.Opinion)
+	b = appendAuditInt(b, int64(len(r.Attachments)))
+	for i := range r.Attachments {
+		a := &r.Attachments[i]
+		b = appendAuditString(b, a.Name)
+		b = appendAuditString(b, a.URI)
+		b = appendAuditString(b, a.SHA256)
 	}
-	i64 := func(v int64) { b = binary.BigEndian.AppendUint64(b, uint64(v)) }
-	str(auditDomain)
-	str(r.ApplicationID)
-	i64(r.Seq)
-	i64(microOrMin(r.At))
-	str(string(r.Actor.Role))
-	str(r.Actor.ID)
-	str(string(r.From))
-	str(string(r.To))
-	str(string(r.Trigger))
-	str(r.Opinion)
-	i64(int64(len(r.Attachments)))
-	for _, a := range r.Attachments {
-		str(a.Name)
-		str(a.URI)
-		str(a.SHA256)
-	}
-	str(r.Details)
-	str(string(r.Timing.Party))
-	i64(microOrMin(r.Timing.Due))
+	b = appendAuditString(b, r.Details)
+	b = appendAuditString(b, string(r.Timing.Party))
+	b = appendAuditInt(b, microOrMin(r.Timing.Due))
 	if r.Timing.Late {
 		b = append(b, 1)
 	} else {
 		b = append(b, 0)
 	}
-	i64(int64(r.Timing.LateWorkdays))
-	str(r.PrevHash)
-	return b
+	b = appendAuditInt(b, int64(r.Timing.LateWorkdays))
+	return appendAuditString(b, r.PrevHash)
 }
 
-func microOrMin(t interface {
-	IsZero() bool
-	UnixMicro() int64
-}) int64 {
+func microOrMin(t time.Time) int64 {
 	if t.IsZero() {
 		return -1 << 63
 	}

@@ -94,6 +94,11 @@
 // transaction handle [Tx] — all or nothing. Participants are how quota can commit a
 // reservation in the same transaction as an approval when both stores share a database.
 //
+// A Store must copy what it keeps, as the contract says (values passed in are not
+// retained): the engine reuses the memory it passes to Commit — the outbox payload,
+// the record's attachment list, the one-element message and work-order slices — for
+// its next call. The conformance suite checks this (InputsNotRetained).
+//
 // Vendor work (trial environment, change, reclaim) is a [WorkOrder] with its own
 // deadline, written in the transaction that asks for it. The vendor reports completion
 // with [Engine.CompleteWorkOrder]: the same Completion twice is a no-op, a different

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,8 +25,18 @@ type Engine struct {
 	ids    IDGenerator
 	parts  []Participant
 	sm     *stateless.StateMachine
-	roles  map[Trigger]map[Role]bool
-	opnReq map[Trigger]bool
+	// trig holds, per declared trigger, what the policy says about it, so that a
+	// call looks its trigger up once.
+	trig map[Trigger]*trigInfo
+	pool scratchPool
+}
+
+// trigInfo is the policy of one trigger, precomputed by New.
+type trigInfo struct {
+	roles     roleSet
+	opinion   bool           // an opinion is required
+	materials []MaterialKind // required materials
+	workOrder bool           // fired only through CompleteWorkOrder
 }
 
 // New validates opts and returns an Engine. The state machine is configured once here.
@@ -41,8 +52,7 @@ func New(opts Options) (*Engine, error) {
 		ids:    opts.IDs,
 		parts:  slices.Clone(opts.Participants),
 		sm:     newMachine(),
-		roles:  map[Trigger]map[Role]bool{},
-		opnReq: map[Trigger]bool{},
+		trig:   make(map[Trigger]*trigInfo, len(AllTriggers())),
 	}
 	if e.clock == nil {
 		e.clock = SystemClock{}
@@ -50,14 +60,13 @@ func New(opts Options) (*Engine, error) {
 	if e.ids == nil {
 		e.ids = UUIDs{}
 	}
-	for t, rs := range e.policy.Roles {
-		e.roles[t] = map[Role]bool{}
-		for _, r := range rs {
-			e.roles[t][r] = true
+	for _, t := range AllTriggers() {
+		_, wo := workOrderTriggers[t]
+		ti := &trigInfo{materials: e.policy.Materials[t], opinion: slices.Contains(e.policy.OpinionRequired, t), workOrder: wo}
+		for _, r := range e.policy.Roles[t] {
+			ti.roles = ti.roles.with(r)
 		}
-	}
-	for _, t := range e.policy.OpinionRequired {
-		e.opnReq[t] = true
+		e.trig[t] = ti
 	}
 	return e, nil
 }
@@ -123,7 +132,7 @@ type Input struct {
 type step struct {
 	actor   Actor
 	trigger Trigger
-	in      *Input
+	in      Input // by value: a pointer would make the caller's Input escape
 	now     time.Time
 	before  Application
 	after   Application
@@ -136,6 +145,7 @@ type step struct {
 	newWO   []WorkOrder
 	doneWO  []WorkOrder
 	woRef   string
+	sc      *scratch
 }
 
 func (e *Engine) now() time.Time { return e.clock.Now().UTC().Truncate(time.Microsecond) }
@@ -155,10 +165,13 @@ func (e *Engine) Submit(ctx context.Context, actor Actor, req SubmitRequest) (Ap
 	if err := joinErrs(errs); err != nil {
 		return Application{}, err
 	}
+	sc := e.pool.get()
+	defer e.pool.put(sc)
 	s := &step{
+		sc:      sc,
 		actor:   actor,
 		trigger: TriggerSubmit,
-		in:      &Input{Opinion: req.Opinion, Attachments: req.Attachments, Materials: req.Materials},
+		in:      Input{Opinion: req.Opinion, Attachments: req.Attachments, Materials: req.Materials},
 		now:     e.now(),
 		before: Application{
 			ID:            e.ids.NewID(),
@@ -181,23 +194,26 @@ func (e *Engine) Fire(ctx context.Context, actor Actor, id string, trigger Trigg
 	if err := checkActor(actor); err != nil {
 		return Application{}, err
 	}
-	if !trigger.Valid() || trigger == TriggerSubmit {
+	ti := e.trig[trigger]
+	if ti == nil || trigger == TriggerSubmit {
 		return Application{}, &TriggerError{Trigger: trigger, State: StateNone, Reason: "unknown trigger, or submit (use Submit)"}
 	}
 	app, err := e.load(ctx, id)
 	if err != nil {
 		return Application{}, err
 	}
-	if err := e.authorizeTrigger(actor, &app, trigger); err != nil {
+	if err := e.authorize(actor, &app, trigger, ti); err != nil {
 		return Application{}, err
 	}
-	if _, ok := workOrderTriggers[trigger]; ok {
+	if ti.workOrder {
 		return Application{}, &TriggerError{Trigger: trigger, State: app.State, Reason: "completes a vendor work order: use CompleteWorkOrder"}
 	}
 	if in.ExpectedVersion != 0 && in.ExpectedVersion != app.Version {
 		return Application{}, fmt.Errorf("%w: application %q is at version %d, caller expected %d", ErrConflict, id, app.Version, in.ExpectedVersion)
 	}
-	return e.run(ctx, &step{actor: actor, trigger: trigger, in: &in, now: e.now(), before: app})
+	sc := e.pool.get()
+	defer e.pool.put(sc)
+	return e.run(ctx, &step{sc: sc, actor: actor, trigger: trigger, in: in, now: e.now(), before: app})
 }
 
 // CompleteWorkOrder records a vendor's completion of a work order and fires the work
@@ -238,12 +254,16 @@ func (e *Engine) CompleteWorkOrder(ctx context.Context, actor Actor, workOrderID
 		}
 		return Application{}, &TriggerError{Trigger: wo.Trigger, State: app.State, Reason: "work order " + wo.ID + " is not the application's open work order"}
 	}
-	done := wo.Clone()
-	cc := c.Clone()
-	done.Status = WorkOrderDone
-	done.Completion = &cc
-	s := &step{actor: actor, trigger: wo.Trigger, in: &Input{Attachments: c.Attachments, Opinion: c.Note}, now: e.now(), before: app, woRef: wo.ID}
-	s.doneWO = []WorkOrder{done}
+	// wo is this call's own copy from the store; the completion goes to the store,
+	// which copies it, so both can live in the call's scratch.
+	sc := e.pool.get()
+	defer e.pool.put(sc)
+	sc.comp = c
+	sc.doneWO[0] = wo
+	sc.doneWO[0].Status = WorkOrderDone
+	sc.doneWO[0].Completion = &sc.comp
+	s := &step{sc: sc, actor: actor, trigger: wo.Trigger, in: Input{Attachments: c.Attachments, Opinion: c.Note}, now: e.now(), before: app, woRef: wo.ID}
+	s.doneWO = sc.doneWO[:1]
 	out, err := e.run(ctx, s)
 	if errors.Is(err, ErrConflict) {
 		// A concurrent identical completion may have won the race.
@@ -285,8 +305,9 @@ func notFound(err error, what, id string) error {
 
 // run computes and commits one transition.
 func (e *Engine) run(ctx context.Context, s *step) (Application, error) {
+	sc := s.sc
 	from := s.before.State
-	to, err := e.destination(ctx, &s.before, s.trigger, s.now.UnixMicro())
+	to, err := e.destination(ctx, &sc.fc, &s.before, s.trigger, s.now.UnixMicro())
 	if err != nil {
 		return Application{}, err
 	}
@@ -295,6 +316,10 @@ func (e *Engine) run(ctx context.Context, s *step) (Application, error) {
 	// and only its scalar fields are read from here on, so s.after may share its
 	// slices and pointers instead of paying for a deep copy.
 	s.after = s.before
+	s.atts = sc.atts[:0]
+	if s.newWO == nil {
+		s.newWO = sc.newWO[:0]
+	}
 	if err := e.checkCommon(s); err != nil {
 		return Application{}, err
 	}
@@ -337,10 +362,13 @@ func (e *Engine) run(ctx context.Context, s *step) (Application, error) {
 		Timing:        s.timing,
 		PrevHash:      s.before.AuditHead,
 	}
+	sc.atts = s.atts[:0] // keep a grown buffer for the next call
 	if s.hasDet {
-		rec.Details = string(s.details.appendJSON(make([]byte, 0, 256)))
+		b := s.details.appendJSON(sc.enc[:0])
+		rec.Details = string(b)
+		sc.enc = b[:0]
 	}
-	rec.Hash = HashAuditRecord(rec)
+	rec.Hash, sc.enc = hashAudit(sc.enc[:0], &rec)
 	a.AuditSeq = rec.Seq
 	a.AuditHead = rec.Hash
 
@@ -370,31 +398,34 @@ func (e *Engine) run(ctx context.Context, s *step) (Application, error) {
 	if tr.Change == nil && s.before.Change != nil {
 		tr.Change = s.before.Change
 	}
-	payload := encodeTransition(&tr)
+	sc.payload = encodeTransition(sc.payload[:0], &tr)
+	sc.outbox[0] = Message{
+		ID:             tr.IdempotencyKey,
+		ApplicationID:  a.ID,
+		Seq:            rec.Seq,
+		Topic:          TopicTransition,
+		IdempotencyKey: tr.IdempotencyKey,
+		Payload:        sc.payload,
+		CreatedAt:      s.now,
+	}
 	c := Commit{
 		ExpectedVersion: s.before.Version,
 		Application:     *a,
 		Audit:           rec,
-		Outbox: []Message{{
-			ID:             tr.IdempotencyKey,
-			ApplicationID:  a.ID,
-			Seq:            rec.Seq,
-			Topic:          TopicTransition,
-			IdempotencyKey: tr.IdempotencyKey,
-			Payload:        payload,
-			CreatedAt:      s.now,
-		}},
-		NewWorkOrders:  s.newWO,
-		DoneWorkOrders: s.doneWO,
+		Outbox:          sc.outbox[:],
+		NewWorkOrders:   s.newWO,
+		DoneWorkOrders:  s.doneWO,
 	}
 	var inTx func(context.Context, Tx) error
 	if len(e.parts) > 0 {
-		inTx = e.participate(tr)
+		ptr := tr // only this copy escapes to the participants' closure
+		inTx = e.participate(ptr)
 	}
 	if err := e.store.Commit(ctx, c, inTx); err != nil {
 		return Application{}, err
 	}
-	// s.after is this call's own copy (the store copied what it keeps): no clone needed.
+	// s.after is this call's own copy (the store copied what it keeps, and nothing
+	// of the scratch is reachable from it): no clone needed.
 	return *a, nil
 }
 
@@ -413,21 +444,21 @@ func (e *Engine) participate(tr Transition) func(context.Context, Tx) error {
 // checkCommon validates what every trigger shares: opinion, attachments, materials.
 func (e *Engine) checkCommon(s *step) error {
 	var errs []error
-	if e.opnReq[s.trigger] && strings.TrimSpace(s.in.Opinion) == "" {
+	ti := e.trig[s.trigger]
+	if ti.opinion && strings.TrimSpace(s.in.Opinion) == "" {
 		errs = append(errs, fieldErr(ErrInvalidInput, "opinion", "%s requires an opinion", s.trigger.Label(English)))
 	}
 	errs = append(errs, validateAttachments("attachments", s.in.Attachments)...)
-	required := e.policy.Materials[s.trigger]
+	required := ti.materials
 	if s.trigger == TriggerRequestChange && s.in.Change != nil && s.in.Change.Major {
 		required = append(slices.Clone(required), e.policy.MajorChangeMaterials...)
 	}
 	for i, m := range s.in.Materials {
-		f := fmt.Sprintf("materials[%d]", i)
 		if strings.TrimSpace(string(m.Kind)) == "" {
-			errs = append(errs, fieldErr(ErrInvalidInput, f+".kind", "must not be empty"))
+			errs = append(errs, fieldErr(ErrInvalidInput, indexed("materials", i, ".kind"), "must not be empty"))
 		}
 		if strings.TrimSpace(m.Attachment.URI) == "" {
-			errs = append(errs, fieldErr(ErrInvalidInput, f+".attachment.uri", "must not be empty"))
+			errs = append(errs, fieldErr(ErrInvalidInput, indexed("materials", i, ".attachment.uri"), "must not be empty"))
 		}
 	}
 	for _, k := range required {
@@ -438,7 +469,7 @@ func (e *Engine) checkCommon(s *step) error {
 	if err := joinErrs(errs); err != nil {
 		return err
 	}
-	s.atts = slices.Clone(s.in.Attachments)
+	s.atts = append(s.atts, s.in.Attachments...)
 	for _, m := range s.in.Materials {
 		s.atts = append(s.atts, m.Attachment)
 		if i := slices.IndexFunc(s.after.Materials, func(x Material) bool { return x.Kind == m.Kind }); i >= 0 {
@@ -465,7 +496,7 @@ type auditDetails struct {
 // effects applies the trigger-specific validation and changes to s.after.
 func (e *Engine) effects(s *step) error {
 	a := &s.after
-	in := s.in
+	in := &s.in
 	p := &e.policy
 	switch s.trigger {
 	case TriggerSubmit:
@@ -544,11 +575,12 @@ func (e *Engine) effects(s *step) error {
 		if err := joinErrs(errs); err != nil {
 			return err
 		}
-		rep := *r
+		rep := &s.sc.report // the details only need it until the commit
+		*rep = *r
 		rep.RecordedAt = s.now
-		a.TestReports = append(a.TestReports, rep)
+		a.TestReports = append(a.TestReports, *rep)
 		s.atts = append(s.atts, rep.Report)
-		s.details.TestReport = &rep
+		s.details.TestReport = rep
 		s.hasDet = true
 	case TriggerExtendTrial:
 		t := a.Trial
@@ -627,7 +659,9 @@ func (e *Engine) effects(s *step) error {
 		s.hasDet = true
 		s.details.CompletionKey = s.doneWO[0].Completion.Key
 		s.hasDet = true
-		s.atts = append(s.atts, s.doneWO[0].Completion.Attachments...)
+		// The completion's attachments are already in s.atts: CompleteWorkOrder
+		// passes them as the input's attachments (checkCommon validates and records
+		// them), so they are not appended a second time.
 	}
 	return nil
 }
@@ -796,17 +830,25 @@ func validateItems(field string, items []Item) []error {
 		return []error{fieldErr(ErrInvalidInput, field, "must list at least one catalog item")}
 	}
 	var errs []error
-	seen := map[string]bool{}
+	var seen map[string]bool // only for long lists; short ones are scanned
+	if len(items) > 16 {
+		seen = make(map[string]bool, len(items))
+	}
 	for i, it := range items {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		if strings.TrimSpace(it.Code) == "" {
-			errs = append(errs, fieldErr(ErrInvalidInput, f+".code", "must not be empty"))
-		} else if seen[it.Code] {
-			errs = append(errs, fieldErr(ErrInvalidInput, f+".code", "duplicate item %q", it.Code))
+		var dup bool
+		if seen != nil {
+			dup = seen[it.Code]
+			seen[it.Code] = true
+		} else {
+			dup = slices.ContainsFunc(items[:i], func(x Item) bool { return x.Code == it.Code })
 		}
-		seen[it.Code] = true
+		if strings.TrimSpace(it.Code) == "" {
+			errs = append(errs, fieldErr(ErrInvalidInput, indexed(field, i, ".code"), "must not be empty"))
+		} else if dup {
+			errs = append(errs, fieldErr(ErrInvalidInput, indexed(field, i, ".code"), "duplicate item %q", it.Code))
+		}
 		if it.Quantity <= 0 {
-			errs = append(errs, fieldErr(ErrInvalidInput, f+".quantity", "must be positive, got %d", it.Quantity))
+			errs = append(errs, fieldErr(ErrInvalidInput, indexed(field, i, ".quantity"), "must be positive, got %d", it.Quantity))
 		}
 	}
 	return errs
@@ -816,8 +858,13 @@ func validateAttachments(field string, atts []Attachment) []error {
 	var errs []error
 	for i, a := range atts {
 		if strings.TrimSpace(a.URI) == "" {
-			errs = append(errs, fieldErr(ErrInvalidInput, fmt.Sprintf("%s[%d].uri", field, i), "must not be empty"))
+			errs = append(errs, fieldErr(ErrInvalidInput, indexed(field, i, ".uri"), "must not be empty"))
 		}
 	}
 	return errs
+}
+
+// indexed returns the field name field[i]suffix (built only when reporting an error).
+func indexed(field string, i int, suffix string) string {
+	return field + "[" + strconv.Itoa(i) + "]" + suffix
 }

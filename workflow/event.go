@@ -60,10 +60,9 @@ func DecodeTransition(m Message) (Transition, error) {
 	return t, nil
 }
 
-// encodeTransition writes t as JSON, equivalent to json.Marshal(t) (same field names,
-// same omitempty rules) without reflection: it runs on every transition.
-func encodeTransition(t *Transition) []byte {
-	b := make([]byte, 0, 512)
+// encodeTransition appends t as JSON to b, equivalent to json.Marshal(t) (same field
+// names, same omitempty rules) without reflection: it runs on every transition.
+func encodeTransition(b []byte, t *Transition) []byte {
 	b = append(b, `{"idempotency_key":`...)
 	b = appendJSONString(b, t.IdempotencyKey)
 	b = append(b, `,"application_id":`...)
@@ -158,8 +157,72 @@ func appendJSONItems(b []byte, items []Item) []byte {
 
 func appendJSONTime(b []byte, t time.Time) []byte {
 	b = append(b, '"')
-	b = t.AppendFormat(b, time.RFC3339Nano)
+	b = appendRFC3339Nano(b, t)
 	return append(b, '"')
+}
+
+// appendRFC3339Nano appends t.AppendFormat(b, time.RFC3339Nano), byte for byte. The
+// engine's instants are UTC: for those (years 0–9999) the civil date is computed
+// directly from the Unix day (H. Hinnant's civil_from_days), which costs a fraction of
+// the general formatter; every other instant goes through the standard library.
+func appendRFC3339Nano(b []byte, t time.Time) []byte {
+	if t.Location() != time.UTC {
+		return t.AppendFormat(b, time.RFC3339Nano)
+	}
+	sec := t.Unix()
+	days := sec / 86400
+	if sec%86400 < 0 {
+		days--
+	}
+	rem := sec - days*86400
+	z := days + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	day := doy - (153*mp+2)/5 + 1
+	month := mp + 3
+	if mp >= 10 {
+		month = mp - 9
+	}
+	year := yoe + era*400
+	if month <= 2 {
+		year++
+	}
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, time.RFC3339Nano)
+	}
+	two := func(b []byte, v int64) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
+	b = two(b, year/100)
+	b = two(b, year%100)
+	b = append(b, '-')
+	b = two(b, month)
+	b = append(b, '-')
+	b = two(b, day)
+	b = append(b, 'T')
+	b = two(b, rem/3600)
+	b = append(b, ':')
+	b = two(b, rem/60%60)
+	b = append(b, ':')
+	b = two(b, rem%60)
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i >= 1; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, 'Z')
 }
 
 const hexDigits = "0123456789abcdef"

@@ -14,7 +14,7 @@ import (
 // value as encoding/json's encoding of the same transition.
 func checkTransitionJSON(t *testing.T, tr Transition) {
 	t.Helper()
-	got := encodeTransition(&tr)
+	got := encodeTransition(nil, &tr)
 	if !json.Valid(got) {
 		t.Fatalf("invalid JSON: %s", got)
 	}
@@ -131,5 +131,46 @@ func TestAuditDetailsJSONMatchesEncodingJSON(t *testing.T) {
 		if diff := cmp.Diff(b, a); diff != "" {
 			t.Fatalf("details differ (-encoding/json +ours):\n%s\nours: %s\nstd:  %s", diff, got, std)
 		}
+	}
+}
+
+// The fast formatter must equal the standard library byte for byte: its output is
+// hashed into the audit chain (details) and published (payloads).
+func TestAppendRFC3339NanoMatchesTime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	zones := []*time.Location{time.UTC, time.FixedZone("UTC+8", 8*3600), time.FixedZone("Z0", 0), time.FixedZone("W", -3*3600-1800)}
+	edges := []time.Time{
+		{}, time.Unix(0, 0), time.Unix(-1, 0), time.Unix(-1, 999999999), time.Unix(86399, 1),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2000, 2, 29, 12, 0, 0, 100, time.UTC), time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2100, 2, 28, 0, 0, 0, 0, time.UTC), time.Date(1600, 2, 29, 0, 0, 0, 0, time.UTC),
+		time.Date(-400, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC),
+	}
+	check := func(tm time.Time) {
+		t.Helper()
+		if got, want := string(appendRFC3339Nano([]byte("x"), tm)), "x"+tm.Format(time.RFC3339Nano); got != want {
+			t.Fatalf("appendRFC3339Nano(%#v) = %q, want %q", tm, got, want)
+		}
+	}
+	for _, tm := range edges {
+		check(tm)
+		check(tm.UTC())
+		for _, z := range zones {
+			check(tm.In(z))
+		}
+	}
+	for range 20000 {
+		sec := rng.Int64N(1<<38) - 1<<37 // about ±4 000 years around 1970
+		ns := rng.Int64N(1e9)
+		switch rng.IntN(4) {
+		case 0:
+			ns = 0
+		case 1:
+			ns -= ns % 1000 // microseconds, as the engine writes
+		}
+		tm := time.Unix(sec, ns).UTC()
+		check(tm)
+		check(tm.In(zones[rng.IntN(len(zones))]))
 	}
 }

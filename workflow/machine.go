@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"strings"
 
 	"github.com/qmuntal/stateless"
 )
@@ -10,7 +11,9 @@ import (
 // external storage: the machine is configured once per Engine (per policy) and every
 // Fire runs against the application's stored state carried in the context.
 type firing struct {
-	state State
+	// state is the application's state, boxed once (see boxState) so that the
+	// machine's state accessor does not allocate on every read.
+	state stateless.State
 	// What guards and dynamic destinations read of the application (copied, so that
 	// nothing of the caller's escapes through the context).
 	activated bool
@@ -21,9 +24,120 @@ type firing struct {
 
 type firingKey struct{}
 
+// firingCtx carries a firing to the machine's callbacks. It is part of an Engine
+// call's pooled scratch space, so firing a trigger allocates no context; the
+// machine fires in FiringImmediate mode and keeps no reference to it after FireCtx.
+type firingCtx struct {
+	context.Context
+	f firing
+}
+
+func (c *firingCtx) Value(key any) any {
+	if _, ok := key.(firingKey); ok {
+		return &c.f
+	}
+	return c.Context.Value(key)
+}
+
 func firingOf(ctx context.Context) *firing {
 	f, _ := ctx.Value(firingKey{}).(*firing)
 	return f
+}
+
+// boxState returns s as a stateless.State without allocating for the declared
+// states (a constant converts to an interface statically).
+func boxState(s State) stateless.State {
+	switch s {
+	case StateNone:
+		return StateNone
+	case StateSubmitted:
+		return StateSubmitted
+	case StateRejected:
+		return StateRejected
+	case StateAccepted:
+		return StateAccepted
+	case StateDenied:
+		return StateDenied
+	case StateWithdrawn:
+		return StateWithdrawn
+	case StateProvisioning:
+		return StateProvisioning
+	case StateTrial:
+		return StateTrial
+	case StateFinalReview:
+		return StateFinalReview
+	case StateActive:
+		return StateActive
+	case StateChangeReview:
+		return StateChangeReview
+	case StateChangeExecuting:
+		return StateChangeExecuting
+	case StateChangeTesting:
+		return StateChangeTesting
+	case StateTerminationReview:
+		return StateTerminationReview
+	case StateReclaiming:
+		return StateReclaiming
+	case StateTerminated:
+		return StateTerminated
+	}
+	// Not a declared state (the machine will refuse it): a copy, so that the
+	// caller's string does not escape.
+	return State(strings.Clone(string(s)))
+}
+
+// boxTrigger returns t as a stateless.Trigger without allocating for the declared
+// triggers.
+func boxTrigger(t Trigger) stateless.Trigger {
+	switch t {
+	case TriggerSubmit:
+		return TriggerSubmit
+	case TriggerAccept:
+		return TriggerAccept
+	case TriggerReject:
+		return TriggerReject
+	case TriggerResubmit:
+		return TriggerResubmit
+	case TriggerWithdraw:
+		return TriggerWithdraw
+	case TriggerApprove:
+		return TriggerApprove
+	case TriggerDeny:
+		return TriggerDeny
+	case TriggerProvideTrial:
+		return TriggerProvideTrial
+	case TriggerRecordTestReport:
+		return TriggerRecordTestReport
+	case TriggerExtendTrial:
+		return TriggerExtendTrial
+	case TriggerSubmitTests:
+		return TriggerSubmitTests
+	case TriggerFailTrial:
+		return TriggerFailTrial
+	case TriggerExpireTrial:
+		return TriggerExpireTrial
+	case TriggerActivate:
+		return TriggerActivate
+	case TriggerRejectFinal:
+		return TriggerRejectFinal
+	case TriggerRequestChange:
+		return TriggerRequestChange
+	case TriggerApproveChange:
+		return TriggerApproveChange
+	case TriggerDenyChange:
+		return TriggerDenyChange
+	case TriggerCompleteChange:
+		return TriggerCompleteChange
+	case TriggerRequestTermination:
+		return TriggerRequestTermination
+	case TriggerApproveTermination:
+		return TriggerApproveTermination
+	case TriggerDenyTermination:
+		return TriggerDenyTermination
+	case TriggerCompleteReclaim:
+		return TriggerCompleteReclaim
+	}
+	return Trigger(strings.Clone(string(t)))
 }
 
 // lifecycle lists the lifecycle graph: the machine is built from it.
@@ -73,7 +187,7 @@ func newMachine() *stateless.StateMachine {
 			return firingOf(ctx).state, nil
 		},
 		func(ctx context.Context, s stateless.State) error {
-			firingOf(ctx).state = s.(State)
+			firingOf(ctx).state = s
 			return nil
 		},
 		stateless.FiringImmediate,
@@ -119,14 +233,18 @@ func newMachine() *stateless.StateMachine {
 }
 
 // destination asks the machine where trigger leads from app's state. It returns a
-// *TriggerError when the trigger is not allowed.
-func (e *Engine) destination(ctx context.Context, app *Application, trigger Trigger, nowMicro int64) (State, error) {
-	f := &firing{state: app.State, activated: !app.ActivatedAt.IsZero(), major: app.Change != nil && app.Change.Major, now: nowMicro}
+// *TriggerError when the trigger is not allowed. fc is the call's scratch context.
+func (e *Engine) destination(ctx context.Context, fc *firingCtx, app *Application, trigger Trigger, nowMicro int64) (State, error) {
+	fc.Context = ctx
+	fc.f = firing{state: boxState(app.State), activated: !app.ActivatedAt.IsZero(), major: app.Change != nil && app.Change.Major, now: nowMicro}
 	if app.Trial != nil {
-		f.trialEnd = app.Trial.End.UnixMicro()
+		fc.f.trialEnd = app.Trial.End.UnixMicro()
 	}
-	if err := e.sm.FireCtx(context.WithValue(ctx, firingKey{}, f), trigger); err != nil {
+	err := e.sm.FireCtx(fc, boxTrigger(trigger))
+	to, _ := fc.f.state.(State)
+	fc.Context, fc.f.state = nil, nil
+	if err != nil {
 		return "", err
 	}
-	return f.state, nil
+	return to, nil
 }

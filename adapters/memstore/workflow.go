@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/opengovcloud/govcloud/workflow"
@@ -15,20 +17,45 @@ import (
 // exactly one lessee; values are deep-copied in and out. Outbox messages of one
 // application are expected in increasing Seq across commits (the engine's audit Seq);
 // a subscriber's position is the number of an application's messages it acknowledged.
+//
+// The store copies only what a commit writes: an application row keeps the slices
+// and pointers of its previous version that the commit left equal (they are never
+// handed out, every read copies), and the append-only history is kept per
+// application in chunked rows (see workflow_arena.go), audit records packed into
+// pointer-free bytes (see workflow_audit.go). Messages are indexed by
+// (application, Seq); a message ID of the engine's form "<application ID>/<Seq>" is
+// resolved through that index, any other ID through a map (see findMsg).
 type WorkflowStore struct {
 	mu      sync.Mutex
-	apps    map[string]workflow.Application
-	audit   map[string][]workflow.AuditRecord
-	wos     map[string]workflow.WorkOrder
-	msgs    map[string]*storedMsg   // by message ID
-	appMsgs map[string][]*storedMsg // per application, in Seq order
+	apps    map[string]*appEntry
+	wos     map[string]*workflow.WorkOrder
+	otherID map[string]*storedMsg // messages whose ID is not "<application ID>/<Seq>"
 	subs    map[string]*subscriber
 	nextPos int64
+
+	entries     wfRows[appEntry]
+	records     wfRows[auditRow]
+	stored      wfRows[storedMsg]
+	workOrders  wfRows[workflow.WorkOrder]
+	completions wfRows[workflow.Completion]
+	atts        wfSlices[workflow.Attachment]
+	bytes       wfSlices[byte]
+	pack        []byte // buffer for packing an audit record
+}
+
+// appEntry is everything stored under one application ID. An entry may hold audit
+// records or messages naming an application whose row does not exist (the store
+// does not interpret the domain): exists tells whether app is a stored row.
+type appEntry struct {
+	exists bool
+	app    workflow.Application
+	audit  []*auditRow  // Seq order (packed, see workflow_audit.go)
+	msgs   []*storedMsg // Seq order
 }
 
 type storedMsg struct {
 	m   workflow.Message
-	idx int // index in appMsgs[m.ApplicationID]
+	idx int // index in the application's msgs
 }
 
 type lease struct {
@@ -57,12 +84,12 @@ func (tx *WorkflowTx) OnCommit(fn func()) { tx.onCommit = append(tx.onCommit, fn
 // NewWorkflowStore returns an empty store.
 func NewWorkflowStore() *WorkflowStore {
 	return &WorkflowStore{
-		apps:    map[string]workflow.Application{},
-		audit:   map[string][]workflow.AuditRecord{},
-		wos:     map[string]workflow.WorkOrder{},
-		msgs:    map[string]*storedMsg{},
-		appMsgs: map[string][]*storedMsg{},
+		apps:    map[string]*appEntry{},
+		wos:     map[string]*workflow.WorkOrder{},
+		otherID: map[string]*storedMsg{},
 		subs:    map[string]*subscriber{},
+		atts:    wfSlices[workflow.Attachment]{chunk: 256},
+		bytes:   wfSlices[byte]{chunk: 32 << 10},
 	}
 }
 
@@ -76,6 +103,74 @@ func notFound(what, id string) error {
 	return fmt.Errorf("%w: %s %q", workflow.ErrNotFound, what, id)
 }
 
+// entry returns the entry of application id, creating an empty one if asked.
+func (s *WorkflowStore) entry(id string, create bool) *appEntry {
+	e := s.apps[id]
+	if e == nil && create {
+		e = s.entries.new()
+		s.apps[id] = e
+	}
+	return e
+}
+
+// keyedID reports whether id is "<app>/<seq>" with seq in canonical decimal form.
+func keyedID(id, app string, seq int64) bool {
+	n := len(app)
+	if len(id) <= n+1 || id[n] != '/' || id[:n] != app {
+		return false
+	}
+	var buf [20]byte
+	return id[n+1:] == string(strconv.AppendInt(buf[:0], seq, 10))
+}
+
+// findMsg returns the stored message with the given ID, or nil.
+func (s *WorkflowStore) findMsg(id string) *storedMsg {
+	if len(s.otherID) > 0 {
+		if m := s.otherID[id]; m != nil {
+			return m
+		}
+	}
+	// Any other stored message has the ID "<app>/<seq>" and is found through its
+	// application: the application ID is everything before the last slash.
+	i := strings.LastIndexByte(id, '/')
+	if i < 0 {
+		return nil
+	}
+	seq, err := strconv.ParseInt(id[i+1:], 10, 64)
+	if err != nil {
+		return nil
+	}
+	e := s.apps[id[:i]]
+	if e == nil {
+		return nil
+	}
+	j, ok := bySeq(e.msgs, seq, msgSeq)
+	if !ok || e.msgs[j].m.ID != id {
+		return nil
+	}
+	return e.msgs[j]
+}
+
+// bySeq finds seq in a list ordered by Seq: its index, or where it would go.
+func bySeq[T any](list []*T, seq int64, seqOf func(*T) int64) (int, bool) {
+	if n := len(list); n == 0 || seqOf(list[n-1]) < seq {
+		return n, false // the usual case: appended at the end
+	}
+	return slices.BinarySearchFunc(list, seq, func(x *T, seq int64) int { return cmp.Compare(seqOf(x), seq) })
+}
+
+func recSeq(r *auditRow) int64  { return r.seq }
+func msgSeq(m *storedMsg) int64 { return m.m.Seq }
+
+// insertAt inserts v at i, growing list by doubling from 16 (a lifecycle from
+// submission to termination takes 12 to 20 transitions).
+func insertAt[T any](list []*T, i int, v *T) []*T {
+	if cap(list) == 0 {
+		list = make([]*T, 0, 16)
+	}
+	return slices.Insert(list, i, v)
+}
+
 // Commit implements workflow.Store.
 func (s *WorkflowStore) Commit(ctx context.Context, c workflow.Commit, inTx func(context.Context, workflow.Tx) error) error {
 	if err := ctx.Err(); err != nil {
@@ -84,27 +179,52 @@ func (s *WorkflowStore) Commit(ctx context.Context, c workflow.Commit, inTx func
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := c.Application.ID
-	cur, exists := s.apps[id]
+	ent := s.apps[id]
+	exists := ent != nil && ent.exists
 	switch {
 	case c.ExpectedVersion == 0 && exists:
 		return conflict("application %q already exists", id)
 	case c.ExpectedVersion != 0 && !exists:
 		return notFound("application", id)
-	case c.ExpectedVersion != 0 && cur.Version != c.ExpectedVersion:
-		return conflict("application %q is at version %d, expected %d", id, cur.Version, c.ExpectedVersion)
+	case c.ExpectedVersion != 0 && ent.app.Version != c.ExpectedVersion:
+		return conflict("application %q is at version %d, expected %d", id, ent.app.Version, c.ExpectedVersion)
 	}
-	recs := s.audit[c.Audit.ApplicationID]
-	if slices.ContainsFunc(recs, func(r workflow.AuditRecord) bool { return r.Seq == c.Audit.Seq }) {
-		return conflict("audit record %d of %q already exists", c.Audit.Seq, c.Audit.ApplicationID)
+	auditEnt := ent
+	if c.Audit.ApplicationID != id {
+		auditEnt = s.apps[c.Audit.ApplicationID]
+	}
+	var recAt int
+	if auditEnt != nil {
+		var dup bool
+		if recAt, dup = bySeq(auditEnt.audit, c.Audit.Seq, recSeq); dup {
+			return conflict("audit record %d of %q already exists", c.Audit.Seq, c.Audit.ApplicationID)
+		}
 	}
 	for i, m := range c.Outbox {
-		if _, dup := s.msgs[m.ID]; dup || slices.ContainsFunc(c.Outbox[:i], func(x workflow.Message) bool { return x.ID == m.ID }) {
-			return conflict("outbox message %q already exists", m.ID)
+		me := ent
+		if m.ApplicationID != id {
+			me = s.apps[m.ApplicationID]
 		}
-		for _, sm := range s.appMsgs[m.ApplicationID] {
-			if sm.m.Seq == m.Seq {
-				return conflict("outbox message %d of %q already exists", m.Seq, m.ApplicationID)
-			}
+		seqDup := slices.ContainsFunc(c.Outbox[:i], func(x workflow.Message) bool { return x.ApplicationID == m.ApplicationID && x.Seq == m.Seq })
+		if me != nil && !seqDup {
+			_, seqDup = bySeq(me.msgs, m.Seq, msgSeq)
+		}
+		// A stored message with the ID "<app>/<seq>" of m's own (app, seq) is a
+		// duplicate (app, seq) as well, so for such an ID only the map of other IDs
+		// remains to be checked.
+		idDup := slices.ContainsFunc(c.Outbox[:i], func(x workflow.Message) bool { return x.ID == m.ID })
+		switch {
+		case idDup:
+		case !seqDup && keyedID(m.ID, m.ApplicationID, m.Seq):
+			idDup = len(s.otherID) > 0 && s.otherID[m.ID] != nil
+		default:
+			idDup = s.findMsg(m.ID) != nil
+		}
+		switch {
+		case idDup:
+			return conflict("outbox message %q already exists", m.ID)
+		case seqDup:
+			return conflict("outbox message %d of %q already exists", m.Seq, m.ApplicationID)
 		}
 	}
 	newWO := func(id string, upto int) bool {
@@ -132,28 +252,48 @@ func (s *WorkflowStore) Commit(ctx context.Context, c workflow.Commit, inTx func
 		}
 	}
 	// Nothing below can fail: the transition commits.
-	s.apps[id] = c.Application.Clone()
-	s.audit[c.Audit.ApplicationID] = append(recs, c.Audit.Clone())
+	if ent == nil {
+		ent = s.entry(id, true)
+	}
+	s.keepApp(ent, &c.Application)
+	ent.exists = true
+	if auditEnt == nil || c.Audit.ApplicationID != id {
+		auditEnt = s.entry(c.Audit.ApplicationID, true)
+		recAt, _ = bySeq(auditEnt.audit, c.Audit.Seq, recSeq)
+	}
+	rec := s.records.new()
+	s.pack = packAudit(s.pack[:0], &c.Audit)
+	*rec = auditRow{seq: c.Audit.Seq, blob: s.bytes.clone(s.pack)}
+	auditEnt.audit = insertAt(auditEnt.audit, recAt, rec)
 	for _, m := range c.Outbox {
-		s.nextPos++
-		mm := m.Clone()
-		mm.Position = s.nextPos
-		list := s.appMsgs[mm.ApplicationID]
-		sm := &storedMsg{m: mm}
-		// Keep per-application Seq order even if a caller commits out of order.
-		at, _ := slices.BinarySearchFunc(list, mm.Seq, func(x *storedMsg, seq int64) int { return cmp.Compare(x.m.Seq, seq) })
-		list = slices.Insert(list, at, sm)
-		for i := at; i < len(list); i++ {
-			list[i].idx = i
+		me := ent
+		if m.ApplicationID != id {
+			me = s.entry(m.ApplicationID, true)
 		}
-		s.appMsgs[mm.ApplicationID] = list
-		s.msgs[mm.ID] = sm
+		s.nextPos++
+		sm := s.stored.new()
+		sm.m = m
+		sm.m.Payload = s.bytes.clone(m.Payload)
+		sm.m.Position = s.nextPos
+		// Keep per-application Seq order even if a caller commits out of order.
+		at, _ := bySeq(me.msgs, m.Seq, msgSeq)
+		me.msgs = insertAt(me.msgs, at, sm)
+		for i := at; i < len(me.msgs); i++ {
+			me.msgs[i].idx = i
+		}
+		if !keyedID(m.ID, m.ApplicationID, m.Seq) {
+			s.otherID[m.ID] = sm
+		}
 	}
 	for _, w := range c.NewWorkOrders {
-		s.wos[w.ID] = w.Clone()
+		p := s.workOrders.new()
+		*p = s.cloneWO(w)
+		s.wos[w.ID] = p
 	}
 	for _, w := range c.DoneWorkOrders {
-		s.wos[w.ID] = w.Clone()
+		if p := s.wos[w.ID]; p != nil {
+			*p = s.cloneWO(w) // a done order is never replaced again: its completion can live in a chunk
+		}
 	}
 	if tx != nil {
 		for _, fn := range tx.onCommit {
@@ -163,6 +303,73 @@ func (s *WorkflowStore) Commit(ctx context.Context, c workflow.Commit, inTx func
 	return nil
 }
 
+// cloneWO copies w into store-owned memory.
+func (s *WorkflowStore) cloneWO(w workflow.WorkOrder) workflow.WorkOrder {
+	if w.Completion != nil {
+		c := s.completions.new()
+		*c = *w.Completion
+		c.Attachments = s.atts.clone(w.Completion.Attachments)
+		w.Completion = c
+	}
+	return w
+}
+
+// keepApp stores a copy of a as ent's row. Slices and pointers equal to those of the
+// row being replaced are kept (the store never mutates or hands out its own copies);
+// only what changed is copied.
+func (s *WorkflowStore) keepApp(ent *appEntry, a *workflow.Application) {
+	var (
+		items   []workflow.Item
+		mats    []workflow.Material
+		reports []workflow.TestReport
+		trial   *workflow.Trial
+		change  *workflow.ChangeRequest
+	)
+	if ent.exists {
+		o := &ent.app
+		items, mats, reports, trial, change = o.Items, o.Materials, o.TestReports, o.Trial, o.Change
+	}
+	ent.app = *a
+	n := &ent.app
+	n.Items = keepSlice(items, a.Items)
+	n.Materials = keepSlice(mats, a.Materials)
+	n.TestReports = keepSlice(reports, a.TestReports)
+	switch {
+	case a.Trial == nil:
+	case trial != nil && *trial == *a.Trial:
+		n.Trial = trial
+	default:
+		t := *a.Trial
+		n.Trial = &t
+	}
+	switch {
+	case a.Change == nil:
+	case change != nil && sameChange(change, a.Change):
+		n.Change = change
+	default:
+		ch := *a.Change
+		ch.Items = slices.Clone(a.Change.Items)
+		n.Change = &ch
+	}
+}
+
+// keepSlice returns old when it holds the same elements as new, else a copy of new.
+// Elements compare with ==, so instants must be identical (same location too) to be
+// kept; equal instants in another location are copied, which is always correct.
+func keepSlice[T comparable](old, new []T) []T {
+	if len(new) == 0 {
+		return nil
+	}
+	if slices.Equal(old, new) {
+		return old
+	}
+	return slices.Clone(new)
+}
+
+func sameChange(a, b *workflow.ChangeRequest) bool {
+	return a.Major == b.Major && a.Reason == b.Reason && a.RequestedAt == b.RequestedAt && slices.Equal(a.Items, b.Items)
+}
+
 // GetApplication implements workflow.Store.
 func (s *WorkflowStore) GetApplication(ctx context.Context, id string) (workflow.Application, error) {
 	if err := ctx.Err(); err != nil {
@@ -170,11 +377,11 @@ func (s *WorkflowStore) GetApplication(ctx context.Context, id string) (workflow
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.apps[id]
-	if !ok {
+	e := s.apps[id]
+	if e == nil || !e.exists {
 		return workflow.Application{}, notFound("application", id)
 	}
-	return a.Clone(), nil
+	return e.app.Clone(), nil
 }
 
 // ListApplications implements workflow.Store.
@@ -184,9 +391,11 @@ func (s *WorkflowStore) ListApplications(ctx context.Context, f workflow.Applica
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []workflow.Application
-	for _, a := range s.apps {
-		if (f.Department != "" && a.Department != f.Department) ||
+	var out []*workflow.Application
+	for _, e := range s.apps {
+		a := &e.app
+		if !e.exists ||
+			(f.Department != "" && a.Department != f.Department) ||
 			(f.Vendor != "" && a.Vendor != f.Vendor) ||
 			(len(f.States) > 0 && !slices.Contains(f.States, a.State)) ||
 			(f.AfterID != "" && a.ID <= f.AfterID) {
@@ -194,14 +403,22 @@ func (s *WorkflowStore) ListApplications(ctx context.Context, f workflow.Applica
 		}
 		out = append(out, a)
 	}
-	slices.SortFunc(out, func(x, y workflow.Application) int { return cmp.Compare(x.ID, y.ID) })
+	slices.SortFunc(out, func(x, y *workflow.Application) int { return cmp.Compare(x.ID, y.ID) })
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[:f.Limit]
 	}
-	for i := range out {
-		out[i] = out[i].Clone()
+	return cloneApps(out), nil
+}
+
+func cloneApps(apps []*workflow.Application) []workflow.Application {
+	if len(apps) == 0 {
+		return nil
 	}
-	return out, nil
+	out := make([]workflow.Application, len(apps))
+	for i, a := range apps {
+		out[i] = a.Clone()
+	}
+	return out
 }
 
 // Overdue implements workflow.Store.
@@ -211,9 +428,10 @@ func (s *WorkflowStore) Overdue(ctx context.Context, q workflow.OverdueQuery) ([
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []workflow.Application
-	for _, a := range s.apps {
-		if a.Due.IsZero() || q.Now.Before(a.Due) ||
+	var out []*workflow.Application
+	for _, e := range s.apps {
+		a := &e.app
+		if !e.exists || a.Due.IsZero() || q.Now.Before(a.Due) ||
 			(q.Party != "" && a.Party != q.Party) ||
 			(q.Department != "" && a.Department != q.Department) ||
 			(q.Vendor != "" && a.Vendor != q.Vendor) {
@@ -221,7 +439,7 @@ func (s *WorkflowStore) Overdue(ctx context.Context, q workflow.OverdueQuery) ([
 		}
 		out = append(out, a)
 	}
-	slices.SortFunc(out, func(x, y workflow.Application) int {
+	slices.SortFunc(out, func(x, y *workflow.Application) int {
 		if c := x.Due.Compare(y.Due); c != 0 {
 			return c
 		}
@@ -230,10 +448,7 @@ func (s *WorkflowStore) Overdue(ctx context.Context, q workflow.OverdueQuery) ([
 	if q.Limit > 0 && len(out) > q.Limit {
 		out = out[:q.Limit]
 	}
-	for i := range out {
-		out[i] = out[i].Clone()
-	}
-	return out, nil
+	return cloneApps(out), nil
 }
 
 // History implements workflow.Store.
@@ -243,15 +458,14 @@ func (s *WorkflowStore) History(ctx context.Context, applicationID string) ([]wo
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.apps[applicationID]; !ok {
+	e := s.apps[applicationID]
+	if e == nil || !e.exists {
 		return nil, notFound("application", applicationID)
 	}
-	recs := s.audit[applicationID]
-	out := make([]workflow.AuditRecord, len(recs))
-	for i, r := range recs {
-		out[i] = r.Clone()
+	out := make([]workflow.AuditRecord, len(e.audit)) // already in Seq order
+	for i, r := range e.audit {
+		out[i] = unpackAudit(r)
 	}
-	slices.SortFunc(out, func(x, y workflow.AuditRecord) int { return cmp.Compare(x.Seq, y.Seq) })
 	return out, nil
 }
 
@@ -324,12 +538,12 @@ func (s *WorkflowStore) Lease(ctx context.Context, r workflow.LeaseRequest) ([]w
 	defer s.mu.Unlock()
 	sb := s.sub(r.Subscriber)
 	var heads []*storedMsg
-	for app, list := range s.appMsgs {
+	for app, e := range s.apps {
 		k := sb.acked[app]
-		if k >= len(list) {
+		if k >= len(e.msgs) {
 			continue
 		}
-		h := list[k]
+		h := e.msgs[k]
 		if l, ok := sb.leases[h.m.ID]; ok && now < l.until {
 			continue
 		}
@@ -356,8 +570,8 @@ func (s *WorkflowStore) Ack(ctx context.Context, r workflow.AckRequest) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m, ok := s.msgs[r.MessageID]
-	if !ok {
+	m := s.findMsg(r.MessageID)
+	if m == nil {
 		return notFound("outbox message", r.MessageID)
 	}
 	sb := s.sub(r.Subscriber)

@@ -125,10 +125,13 @@ func enqueueJobs(t testing.TB, s dispatch.Store) {
 	}
 }
 
-func newDispatcher(store dispatch.Store, p govcloud.Provider, c dispatch.Completer, owner string) (*dispatch.Dispatcher, error) {
+// newDispatcher builds a test dispatcher. lease is how long one attempt holds its
+// job: short where a killed child's jobs must come back soon, long where several
+// live instances must not take over each other's jobs on a loaded machine.
+func newDispatcher(store dispatch.Store, p govcloud.Provider, c dispatch.Completer, owner string, lease time.Duration) (*dispatch.Dispatcher, error) {
 	return dispatch.New(dispatch.Options{Store: store, Providers: map[string]govcloud.Provider{"v": p}, WorkOrders: noWO{},
 		Completer: c, Clock: wallClock{}, Owner: owner, Seed: 1, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
-		MaxAttempts: 1000, PollInterval: 10 * time.Millisecond, Lease: 2 * time.Second, Batch: 4})
+		MaxAttempts: 1000, PollInterval: 10 * time.Millisecond, Lease: lease, Batch: 4})
 }
 
 // drain runs d until no job is pending or waiting.
@@ -179,7 +182,7 @@ func crashChild() int {
 		return 2
 	}
 	store := gormjobs.New(db)
-	d, err := newDispatcher(store, client, &dbCompleter{db: db}, fmt.Sprintf("child-%d", os.Getpid()))
+	d, err := newDispatcher(store, client, &dbCompleter{db: db}, fmt.Sprintf("child-%d", os.Getpid()), 2*time.Second)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -357,7 +360,7 @@ func TestSeveralDispatchersPostgres(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			store := gormjobs.New(openPostgres(t, dsn))
-			d, err := newDispatcher(store, p, comp, fmt.Sprintf("inst-%d", i))
+			d, err := newDispatcher(store, p, comp, fmt.Sprintf("inst-%d", i), 30*time.Second)
 			if err == nil {
 				err = drain(ctx, d, store)
 			}

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) workflow.Store) {
 	t.Run("OutboxOrderLeaseAck", func(t *testing.T) { testOutbox(t, newStore(t)) })
 	t.Run("OutboxConcurrentLessees", func(t *testing.T) { testConcurrentLessees(t, newStore(t)) })
 	t.Run("ConcurrentWriters", func(t *testing.T) { testConcurrentWriters(t, newStore(t)) })
+	t.Run("InputsNotRetained", func(t *testing.T) { testInputsNotRetained(t, newStore(t)) })
 	t.Run("Engine", func(t *testing.T) { runEngine(t, newStore) })
 }
 
@@ -381,6 +382,129 @@ func testVersioning(t *testing.T, s workflow.Store) {
 	}
 	if v := mustGet(t, s, "v1").Version; v != 3 {
 		t.Errorf("version after failed commit = %d, want 3", v)
+	}
+}
+
+// scribble overwrites every slice element and pointee reachable from c, as a caller
+// reusing its buffers after Commit returns would (the engine does: it keeps its
+// encoding buffers in a pool).
+func scribble(c *workflow.Commit) {
+	a := &c.Application
+	for i := range a.Items {
+		a.Items[i] = workflow.Item{Code: "scribbled", Quantity: -1}
+	}
+	for i := range a.Materials {
+		a.Materials[i] = workflow.Material{Kind: "scribbled", Attachment: workflow.Attachment{URI: "scribbled"}}
+	}
+	for i := range a.TestReports {
+		a.TestReports[i] = workflow.TestReport{Kind: "scribbled", Lab: "scribbled"}
+	}
+	if a.Trial != nil {
+		*a.Trial = workflow.Trial{Days: -1}
+	}
+	if a.Change != nil {
+		for i := range a.Change.Items {
+			a.Change.Items[i] = workflow.Item{Code: "scribbled"}
+		}
+		*a.Change = workflow.ChangeRequest{Reason: "scribbled"}
+	}
+	for i := range c.Audit.Attachments {
+		c.Audit.Attachments[i] = workflow.Attachment{URI: "scribbled"}
+	}
+	for i := range c.Outbox {
+		for j := range c.Outbox[i].Payload {
+			c.Outbox[i].Payload[j] = 'X'
+		}
+		c.Outbox[i] = workflow.Message{ID: "scribbled"}
+	}
+	for _, ws := range [][]workflow.WorkOrder{c.NewWorkOrders, c.DoneWorkOrders} {
+		for i := range ws {
+			if cp := ws[i].Completion; cp != nil {
+				for j := range cp.Attachments {
+					cp.Attachments[j] = workflow.Attachment{URI: "scribbled"}
+				}
+				*cp = workflow.Completion{Key: "scribbled"}
+			}
+			ws[i] = workflow.WorkOrder{ID: "scribbled"}
+		}
+	}
+}
+
+// deepCommit returns a deep copy of c.
+func deepCommit(c workflow.Commit) workflow.Commit {
+	d := c
+	d.Application = c.Application.Clone()
+	d.Audit = c.Audit.Clone()
+	d.Outbox = nil
+	for _, m := range c.Outbox {
+		d.Outbox = append(d.Outbox, m.Clone())
+	}
+	d.NewWorkOrders, d.DoneWorkOrders = nil, nil
+	for _, w := range c.NewWorkOrders {
+		d.NewWorkOrders = append(d.NewWorkOrders, w.Clone())
+	}
+	for _, w := range c.DoneWorkOrders {
+		d.DoneWorkOrders = append(d.DoneWorkOrders, w.Clone())
+	}
+	return d
+}
+
+// testInputsNotRetained checks the rule "values passed in are not retained": after
+// Commit returns, the caller may overwrite everything it passed (including buffers it
+// reuses for its next commit) without changing what the store holds. Two commits are
+// checked: one creating every kind of row, and one repeating the same slice contents
+// (a store that shares unchanged values between versions must still copy them once).
+func testInputsNotRetained(t *testing.T, s workflow.Store) {
+	ctx := context.Background()
+	c1 := commitFor(fullApp(), 0, Base)
+	c1.Audit.Attachments = []workflow.Attachment{{Name: "意见.pdf", URI: "doc://op", SHA256: "ff"}}
+	c1.Audit.Hash = workflow.HashAuditRecord(c1.Audit)
+	c1.Application.AuditHead = c1.Audit.Hash
+	c1.NewWorkOrders = []workflow.WorkOrder{{ID: "wo-r", ApplicationID: "full", Department: "dept-x", Vendor: "vendor-y",
+		Kind: workflow.WorkOrderChange, Trigger: workflow.TriggerCompleteChange, Status: workflow.WorkOrderOpen, CreatedAt: Base, Due: at(time.Hour)}}
+	want1 := deepCommit(c1)
+	mustCommit(t, s, c1)
+	scribble(&c1)
+
+	// Version 2 repeats version 1's contents in fresh slices, and completes the order.
+	c2 := commitFor(want1.Application.Clone(), 1, at(time.Hour))
+	c2.Audit.Attachments = []workflow.Attachment{{Name: "回执", URI: "doc://receipt"}}
+	c2.Audit.Hash = workflow.HashAuditRecord(c2.Audit)
+	c2.Application.AuditHead = c2.Audit.Hash
+	done := want1.NewWorkOrders[0].Clone()
+	done.Status, done.CompletedAt = workflow.WorkOrderDone, at(time.Hour)
+	done.Completion = &workflow.Completion{Key: "k", Note: "done", Attachments: []workflow.Attachment{{Name: "单", URI: "doc://wo"}}}
+	c2.DoneWorkOrders = []workflow.WorkOrder{done}
+	want2 := deepCommit(c2)
+	mustCommit(t, s, c2)
+	scribble(&c2)
+
+	if d := cmp.Diff(want2.Application, mustGet(t, s, "full"), CmpOpts); d != "" {
+		t.Errorf("stored application changed with the caller's values (-want +got):\n%s", d)
+	}
+	h, err := s.History(ctx, "full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]workflow.AuditRecord{want1.Audit, want2.Audit}, h, CmpOpts); d != "" {
+		t.Errorf("stored history changed with the caller's values (-want +got):\n%s", d)
+	}
+	w, err := s.GetWorkOrder(ctx, "wo-r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want2.DoneWorkOrders[0], w, CmpOpts); d != "" {
+		t.Errorf("stored work order changed with the caller's values (-want +got):\n%s", d)
+	}
+	ds, err := s.Lease(ctx, workflow.LeaseRequest{Subscriber: "nr", LeaseID: "l1", Now: Base, Until: at(time.Minute), Max: 10})
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("Lease = %d deliveries, %v; want 1", len(ds), err)
+	}
+	m := ds[0].Message
+	wantMsg := want1.Outbox[0]
+	wantMsg.Position = m.Position
+	if d := cmp.Diff(wantMsg, m, CmpOpts); d != "" {
+		t.Errorf("stored message changed with the caller's values (-want +got):\n%s", d)
 	}
 }
 
