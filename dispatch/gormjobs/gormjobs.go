@@ -147,7 +147,9 @@ func (s *Store) Lease(ctx context.Context, owner string, now, until time.Time, m
 			break
 		}
 		res := s.db.WithContext(ctx).Model(&jobRow{}).
-			Where("job_key = ? AND status IN ? AND (lease_owner = '' OR leased_until <= ?)", c.Key, active, n).
+			// Compare-and-set on the candidate as it was read: another dispatcher may
+			// have leased, sent and recorded it since, and a stale copy must not be sent.
+			Where("job_key = ? AND status = ? AND attempts = ? AND (lease_owner = '' OR leased_until <= ?)", c.Key, c.Status, c.Attempts, n).
 			Updates(map[string]any{"lease_owner": owner, "leased_until": micros(until)})
 		if res.Error != nil {
 			return out, dbErr(ctx, res.Error)

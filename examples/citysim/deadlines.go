@@ -13,15 +13,15 @@ import (
 	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
 
-// Scenario is what one run simulates.
-type Scenario struct {
+// PlanParams is what the deadline planner plans: the arrivals of a year.
+type PlanParams struct {
 	Seed         uint64
 	Year         int
 	Applications int
 }
 
-// Validate reports every problem with the scenario at once.
-func (s Scenario) Validate() error {
+// Validate reports every problem with the parameters at once.
+func (s PlanParams) Validate() error {
 	var errs []error
 	if s.Year < 1900 || s.Year > 9999 {
 		errs = append(errs, fmt.Errorf("year: %d is out of range 1900–9999", s.Year))
@@ -69,7 +69,7 @@ func (r Receipt) Stretch() int { return r.Span - r.Baseline }
 
 // Plan is the deadline plan of a year.
 type Plan struct {
-	Scenario Scenario
+	Params   PlanParams
 	Receipts []Receipt // by application, then step
 	Chains   []Chain
 	Coverage [2]calendar.Date
@@ -86,15 +86,15 @@ type Chain struct {
 }
 
 // PlanDeadlines draws the scenario's arrivals and computes every step's deadline.
-func PlanDeadlines(cal *calendar.Calendar, sc Scenario) (*Plan, error) {
+func PlanDeadlines(cal *calendar.Calendar, sc PlanParams) (*Plan, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(sc.Seed, 0x9e3779b97f4a7c15))
 	pc := cal.WithProvisional()
 	first, last := cal.Coverage()
-	p := &Plan{Scenario: sc, Coverage: [2]calendar.Date{first, last}}
-	arrivals, err := drawArrivals(rng, pc, sc)
+	p := &Plan{Params: sc, Coverage: [2]calendar.Date{first, last}}
+	arrivals, err := drawArrivals(rng, pc, sc.Year, sc.Applications, 0.15)
 	if err != nil {
 		return nil, err
 	}
@@ -132,13 +132,13 @@ func PlanDeadlines(cal *calendar.Calendar, sc Scenario) (*Plan, error) {
 
 // drawArrivals returns sorted receipt instants: most during office hours on working
 // days, some online at any hour (一网通办 accepts submissions around the clock).
-func drawArrivals(rng *rand.Rand, pc calendar.ProvisionalCalendar, sc Scenario) ([]time.Time, error) {
-	start := time.Date(sc.Year, time.January, 1, 0, 0, 0, 0, calendar.Beijing())
-	days := int(time.Date(sc.Year+1, time.January, 1, 0, 0, 0, 0, calendar.Beijing()).Sub(start).Hours() / 24)
-	out := make([]time.Time, 0, sc.Applications)
-	for len(out) < sc.Applications {
+func drawArrivals(rng *rand.Rand, pc calendar.ProvisionalCalendar, year, n int, online float64) ([]time.Time, error) {
+	start := time.Date(year, time.January, 1, 0, 0, 0, 0, calendar.Beijing())
+	days := int(time.Date(year+1, time.January, 1, 0, 0, 0, 0, calendar.Beijing()).Sub(start).Hours() / 24)
+	out := make([]time.Time, 0, n)
+	for len(out) < n {
 		d := start.AddDate(0, 0, rng.IntN(days))
-		if rng.Float64() < 0.15 { // online, any time
+		if rng.Float64() < online { // online, any time
 			out = append(out, d.Add(time.Duration(rng.Int64N(int64(24*time.Hour)))))
 			continue
 		}
@@ -190,8 +190,8 @@ func holidayNames(pc calendar.ProvisionalCalendar, from, to calendar.Date) []str
 // Write prints the planner's summary.
 func (p *Plan) Write(w io.Writer) error {
 	var b strings.Builder
-	sc := p.Scenario
-	fmt.Fprintf(&b, "govcloud citysim · %d 年法定期限规划 / statutory deadline plan for %d\n", sc.Year, sc.Year)
+	sc := p.Params
+	fmt.Fprintf(&b, "%d 年法定期限规划 / statutory deadline plan for %d\n", sc.Year, sc.Year)
 	fmt.Fprintf(&b, "种子 seed %d · 使用申请 applications %d · 日历覆盖 calendar coverage %s – %s\n\n",
 		sc.Seed, sc.Applications, p.Coverage[0], p.Coverage[1])
 

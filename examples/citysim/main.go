@@ -1,50 +1,118 @@
-// Command citysim simulates a year of a city's government cloud (政务云).
-//
-// Today it plans deadlines: applications (使用申请) arrive at seeded random instants over
-// a year, and for every one citysim computes the statutory deadline of every step of the
-// 浙江省电子政务云计算平台管理办法 (受理 3, 审批 2, 试用环境 2, 变更审批 5, 变更实施 3,
-// 终止审核 5, 资源回收 3 working days) with the official working-day calendar, then prints
-// what a planner wants to know: how holidays stretch a "3 working days" deadline in
-// calendar days, month by month, and which receipts are hit hardest.
-//
-// The same seed gives the same output, byte for byte.
-//
-//	go run ./examples/citysim                 # seed 1, year 2026
-//	go run ./examples/citysim -seed 7 -year 2025
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/opengovcloud/govcloud/workflow/calendar"
+	"runtime/pprof"
+	"time"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "citysim:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, out io.Writer) error {
+// config is the parsed command line.
+type config struct {
+	scenario   Scenario
+	out        string
+	db         string
+	cpuProfile string
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("citysim", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(stderr)
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same output")
-	year := fs.Int("year", 2026, "the year to simulate")
-	apps := fs.Int("apps", 400, "number of applications (使用申请) arriving in the year")
+	year := fs.Int("year", 2025, "the year to simulate (default 2025: fully covered by the official calendar)")
+	out := fs.String("out", "out", "output directory (SQLite database citysim.db)")
+	db := fs.String("db", "", "PostgreSQL DSN instead of SQLite (the database or schema must be empty)")
+	scenarioPath := fs.String("scenario", "", "JSON scenario file over the -scale preset (unknown fields rejected)")
+	scale := fs.String("scale", "city", "preset scenario: city (60 departments, 400 applications) or province (2,000, 50,000)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return config{}, err
 	}
-	sc := Scenario{Seed: *seed, Year: *year, Applications: *apps}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	sc, err := ScenarioFor(*scale)
+	if err != nil {
+		return config{}, err
+	}
+	if *scenarioPath != "" {
+		f, err := os.Open(*scenarioPath)
+		if err != nil {
+			return config{}, err
+		}
+		sc, err = LoadScenario(f, sc)
+		f.Close()
+		if err != nil {
+			return config{}, fmt.Errorf("%s: %w", *scenarioPath, err)
+		}
+	}
+	// Explicit flags override the scenario.
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "seed":
+			sc.Seed = *seed
+		case "year":
+			sc.Year = *year
+		}
+	})
 	if err := sc.Validate(); err != nil {
-		return err
+		return config{}, err
 	}
-	plan, err := PlanDeadlines(calendar.China(), sc)
+	if *out == "" && *db == "" {
+		return config{}, errors.New("-out: empty (name a directory)")
+	}
+	return config{scenario: sc, out: *out, db: *db, cpuProfile: *cpuProfile}, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	return plan.Write(out)
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	started := time.Now()
+	sim, err := NewSim(ctx, cfg.scenario, Options{OutDir: cfg.out, PostgresDSN: cfg.db, Progress: stderr})
+	if err != nil {
+		return err
+	}
+	defer sim.Close()
+	if err := sim.Run(ctx); err != nil {
+		return err
+	}
+	rep, err := sim.Report(ctx)
+	if err != nil {
+		return err
+	}
+	if err := rep.Write(stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "citysim: %d 次流转 transitions in %s (wall time)\n", rep.Transitions, time.Since(started).Round(time.Millisecond))
+	if len(rep.AuditFailures) > 0 {
+		return fmt.Errorf("%d of %d audit chains do not verify", len(rep.AuditFailures), rep.Total)
+	}
+	if rep.AuditRecords != rep.Transitions {
+		return fmt.Errorf("the audit trail holds %d records but the simulation made %d transitions", rep.AuditRecords, rep.Transitions)
+	}
+	return nil
 }
