@@ -86,7 +86,8 @@ type Options struct {
 	// DefaultHoldMargin): time for the final review.
 	QuotaHoldMargin time.Duration
 	// Footprints maps catalog item codes to the resources one unit takes
-	// (nil: DefaultFootprints()). Billing's catalog will provide one.
+	// (nil: the billing catalog's item footprints, or DefaultFootprints()
+	// while the catalog holds no item).
 	Footprints ItemFootprints
 	// DepartmentPool names the quota pool of a department (nil:
 	// DepartmentPoolID, "dept:<department>").
@@ -97,6 +98,20 @@ type Options struct {
 	// default: a department may apply first and have its quota raised before
 	// approval.
 	CheckQuotaAtSubmit bool
+
+	// Billing configures billing (计费结算): where it is kept, how metering
+	// follows the lifecycle, whether the trial is billed, and the budget
+	// check of cost quotes. The zero value is valid; see BillingOptions.
+	Billing BillingOptions
+
+	// Providers maps a vendor ID (workflow.SubmitRequest.Vendor) to the
+	// Provider that reaches it (云服务商接口). When set, the platform runs a
+	// dispatcher that delivers work orders to the vendors (see
+	// Platform.Dispatcher); nil: work orders are completed by other means.
+	Providers map[string]Provider
+	// Vendors configures the dispatcher and the vendors' completion
+	// callbacks. The zero value is valid; see VendorOptions.
+	Vendors VendorOptions
 }
 
 // Validate reports the first wrong field as an *OptionError (for a bad
@@ -153,6 +168,12 @@ func (o Options) Validate() error {
 	if o.QuotaHoldMargin < 0 {
 		return &OptionError{Field: "QuotaHoldMargin", Reason: fmt.Sprintf("negative (%v)", o.QuotaHoldMargin)}
 	}
+	if err := o.Billing.Validate(); err != nil {
+		return err
+	}
+	if err := o.Vendors.validate(o.Providers); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -185,9 +206,7 @@ func (o Options) withDefaults() Options {
 	if o.IDs == nil {
 		o.IDs = workflow.UUIDs{}
 	}
-	if o.Footprints == nil {
-		o.Footprints = DefaultFootprints()
-	}
+	// Footprints stays nil here: openBilling installs the billing catalog's.
 	if o.DepartmentPool == nil {
 		o.DepartmentPool = DepartmentPoolID
 	}
@@ -220,6 +239,8 @@ type Platform struct {
 	workflow *workflow.Engine
 	relay    *workflow.Relay
 	quota    *quotaWiring
+	billing  *billingWiring
+	vendors  *vendorWiring
 	closers  []func() error
 }
 
@@ -235,8 +256,10 @@ func Open(ctx context.Context, opts Options) (*Platform, error) {
 		run  func(context.Context) error
 	}{
 		{"database", p.openDatabase},
+		{"billing", p.openBilling}, // before quota: it provides the item footprints
 		{"quota", p.openQuota},
 		{"workflow", p.openWorkflow},
+		{"vendors", p.openVendors}, // after workflow: completions go to the engine
 		// Later areas (billing, vendors, assessment) add a step here;
 		// an area that must act inside transitions adds its participant in
 		// participants below.
@@ -263,7 +286,7 @@ func (p *Platform) openDatabase(ctx context.Context) error {
 // participants lists the transaction participants of the workflow engine:
 // the platform's own areas first, then Options.Participants.
 func (p *Platform) participants() []workflow.Participant {
-	ps := []workflow.Participant{p.quota.participant()}
+	ps := []workflow.Participant{p.billing.participant(), p.quota.participant()}
 	return append(ps, p.opts.Participants...)
 }
 

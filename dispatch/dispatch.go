@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	govcloud "github.com/opengovcloud/govcloud"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 	"github.com/opengovcloud/govcloud/workflow"
 )
 
@@ -279,9 +279,10 @@ func (d *Dispatcher) attempt(ctx context.Context, j Job) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			// The workflow refused or failed: retry later (the provider
-			// replays the same result for the same key).
-			return d.fail(ctx, j, a, govcloud.Retryable(govcloud.CodeInternal, "工作流记录完成失败 (workflow completion failed): "+err.Error()), now)
+			// A refusal is raised at once; a failure (database, a
+			// concurrent transition) is retried later: the provider
+			// replays the same result for the same key.
+			return d.fail(ctx, j, a, d.completionError(ctx, j, err), now)
 		}
 		j.Status, j.LastError, j.LastCode = StatusDone, "", ""
 		a.Outcome = OutcomeDone
@@ -410,6 +411,32 @@ func (d *Dispatcher) complete(ctx context.Context, j Job, ack govcloud.Ack) erro
 	_, err := d.o.Completer.CompleteWorkOrder(ctx, workflow.Actor{Role: workflow.RoleVendor, ID: j.Vendor}, j.WorkOrder,
 		workflow.Completion{Key: j.Key, Note: note})
 	return err
+}
+
+// completionError classifies an error of Completer.CompleteWorkOrder. The
+// workflow refuses a completion for good when the application moved on (the
+// work order is no longer its open one), the vendor may not complete it, the
+// work order is unknown, or it was already completed with another
+// completion: retrying cannot help, so the job is raised to the operator at
+// once (CodeInvalidState). Any other failure — the database, or a
+// concurrent transition that won the optimistic version check — is
+// retryable.
+func (d *Dispatcher) completionError(ctx context.Context, j Job, err error) error {
+	refused := func() error {
+		return govcloud.Permanent(govcloud.CodeInvalidState, fmt.Sprintf("工作流拒绝记录工单 %s 的完成 (the workflow refused the completion of work order %s): %v", j.WorkOrder, j.WorkOrder, err))
+	}
+	switch {
+	case errors.Is(err, workflow.ErrInvalidTrigger), errors.Is(err, workflow.ErrForbidden), errors.Is(err, workflow.ErrNotFound),
+		errors.Is(err, workflow.ErrInvalidInput), errors.Is(err, workflow.ErrMissingMaterial), errors.Is(err, workflow.ErrTampered):
+		return refused()
+	case errors.Is(err, workflow.ErrConflict):
+		// Completed with another completion (permanent), or lost a race
+		// with a concurrent transition (retryable).
+		if wo, gerr := d.o.WorkOrders.GetWorkOrder(ctx, j.WorkOrder); gerr == nil && wo.Status == workflow.WorkOrderDone {
+			return refused()
+		}
+	}
+	return govcloud.Retryable(govcloud.CodeInternal, "工作流记录完成失败 (workflow completion failed): "+err.Error())
 }
 
 // Failures returns the jobs raised to the operator (permanent failures and

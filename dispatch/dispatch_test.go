@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	govcloud "github.com/opengovcloud/govcloud"
 	"github.com/opengovcloud/govcloud/adapters/httpprovider"
 	"github.com/opengovcloud/govcloud/adapters/memstore"
 	"github.com/opengovcloud/govcloud/adapters/simprovider"
 	"github.com/opengovcloud/govcloud/dispatch"
 	"github.com/opengovcloud/govcloud/dispatch/dispatchtest"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 	"github.com/opengovcloud/govcloud/workflow"
 	"github.com/opengovcloud/govcloud/workflow/workflowtest"
 )
@@ -396,5 +396,79 @@ func TestPushedCompletionNudges(t *testing.T) {
 	// A push for an unknown key is refused (404 problem), nothing changes.
 	if err := d.Complete(ctx, govcloud.Completion{Key: "nope", Op: govcloud.OpProvision, Application: "x", Result: &govcloud.Result{}}); !errors.Is(err, govcloud.ErrPermanent) {
 		t.Errorf("unknown key: %v", err)
+	}
+}
+
+type refusingCompleter struct{ err error }
+
+func (c refusingCompleter) CompleteWorkOrder(context.Context, workflow.Actor, string, workflow.Completion) (workflow.Application, error) {
+	return workflow.Application{}, c.err
+}
+
+type fixedWO struct{ status workflow.WorkOrderStatus }
+
+func (f fixedWO) GetWorkOrder(_ context.Context, id string) (workflow.WorkOrder, error) {
+	return workflow.WorkOrder{ID: id, Status: f.status}, nil
+}
+
+type instantProvider struct{ alwaysDown }
+
+func (instantProvider) Reclaim(_ context.Context, r govcloud.ReclaimRequest) (govcloud.Ack, error) {
+	return govcloud.Ack{Key: r.Key, Op: govcloud.OpReclaim, Done: true}, nil
+}
+
+// A completion the workflow refuses for good is raised to the operator after
+// one attempt; a transient failure to record it is retried.
+func TestCompletionRefusedRaisedAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		err     error
+		woState workflow.WorkOrderStatus
+		want    dispatch.Status
+		outcome dispatch.Outcome
+	}{
+		{"application moved on", &workflow.TriggerError{Trigger: workflow.TriggerActivate, State: workflow.StateActive, Reason: "moved on"}, workflow.WorkOrderOpen, dispatch.StatusFailed, dispatch.OutcomePermanent},
+		{"not the vendor's", &workflow.ForbiddenError{Reason: "other vendor"}, workflow.WorkOrderOpen, dispatch.StatusFailed, dispatch.OutcomePermanent},
+		{"unknown work order", workflow.ErrNotFound, workflow.WorkOrderOpen, dispatch.StatusFailed, dispatch.OutcomePermanent},
+		{"completed with another completion", workflow.ErrConflict, workflow.WorkOrderDone, dispatch.StatusFailed, dispatch.OutcomePermanent},
+		{"lost a race", workflow.ErrConflict, workflow.WorkOrderOpen, dispatch.StatusPending, dispatch.OutcomeRetryable},
+		{"database down", errors.New("connection refused"), workflow.WorkOrderOpen, dispatch.StatusPending, dispatch.OutcomeRetryable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store, clock, ctx := dispatch.NewMemStore(), workflowtest.NewClock(workflowtest.Base), context.Background()
+			var raised []string
+			d, err := dispatch.New(dispatch.Options{Store: store, Providers: map[string]govcloud.Provider{"v": instantProvider{}},
+				WorkOrders: fixedWO{tc.woState}, Completer: refusingCompleter{tc.err}, Clock: clock, Owner: "o",
+				OnFailure: func(j dispatch.Job) { raised = append(raised, j.Key) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := store.Enqueue(ctx, dispatch.Job{Key: "wo/w", Application: "a", Seq: 1, Vendor: "v", WorkOrder: "w", Op: govcloud.OpReclaim,
+				Status: dispatch.StatusPending, NextAt: clock.Now(),
+				Request: []byte(`{"key":"wo/w","work_order":"w","application":"a","department":"d","vendor":"v"}`)}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			j, _ := store.Get(ctx, "wo/w")
+			at, _ := store.Attempts(ctx, "wo/w")
+			got := struct {
+				Status  dispatch.Status
+				Outcome dispatch.Outcome
+				Raised  int
+			}{j.Status, at[len(at)-1].Outcome, len(raised)}
+			want := got
+			want.Status, want.Outcome, want.Raised = tc.want, tc.outcome, 0
+			if tc.want == dispatch.StatusFailed {
+				want.Raised = 1
+				if j.LastCode != govcloud.CodeInvalidState {
+					t.Errorf("code %q", j.LastCode)
+				}
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("(-want +got)\n%s", d)
+			}
+		})
 	}
 }

@@ -26,7 +26,12 @@
 //     MaxBackoff, with a seeded jitter in [½, 1], or the vendor's RetryAfter
 //     if longer; after MaxAttempts the job fails;
 //   - permanent error → the job fails: it is raised to the operator
-//     (Failures, Options.OnFailure) who may Retry or Abandon it.
+//     (Failures, Options.OnFailure) who may Retry or Abandon it;
+//   - the workflow refuses the completion for good (the application moved
+//     on, the work order is unknown, not the vendor's, or was completed
+//     with another completion) → raised at once like a permanent error
+//     (CodeInvalidState); a transient failure to record it (database, a
+//     concurrent transition) is retried like a retryable error.
 //
 // A Dispatcher is also a govcloud.CompletionSink: mount
 // httpprovider.CallbackHandler with it as the sink, and a completion pushed
@@ -51,7 +56,7 @@
 //
 // # Stores
 //
-// MemStore keeps jobs in memory (tests, one process). dispatch/gormjobs
+// MemStore keeps jobs in memory (tests, one process). gormstore.DB.Jobs()
 // keeps them in SQLite or PostgreSQL; several dispatcher instances (in
 // several processes) on one PostgreSQL database deliver each order once.
 // dispatch/dispatchtest is the conformance suite of Store.

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"time"
 
-	govcloud "github.com/opengovcloud/govcloud"
 	"github.com/opengovcloud/govcloud/adapters/memstore"
 	"github.com/opengovcloud/govcloud/adapters/simprovider"
 	"github.com/opengovcloud/govcloud/dispatch"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 	"github.com/opengovcloud/govcloud/workflow"
 	"github.com/opengovcloud/govcloud/workflow/calendar"
 )

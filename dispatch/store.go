@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	govcloud "github.com/opengovcloud/govcloud"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 )
 
 // Sentinel errors.

@@ -11,7 +11,11 @@
 // Open validates the Options (an *OptionError names the wrong field), connects,
 // and migrates the schema before it returns. The same *DB serves every store
 // area of the platform; (*DB).Gorm exposes its *gorm.DB to the store areas of
-// this package.
+// this package. Besides Workflow: Quota, Billing, Assessment, Jobs (the
+// dispatcher's dispatch.Store: work orders owed to vendors and every attempt;
+// several dispatcher instances on one PostgreSQL database lease each job to
+// one of them) and Nonces (the shared replay protection of signed vendor
+// callbacks, an httpprovider.NonceStore).
 //
 // # SQLite or PostgreSQL
 //

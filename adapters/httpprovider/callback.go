@@ -10,7 +10,7 @@ import (
 	"net/url"
 	"time"
 
-	govcloud "github.com/opengovcloud/govcloud"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 )
 
 // NotifierOptions configures a Notifier.

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	govcloud "github.com/opengovcloud/govcloud"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 )
 
 // ClientOptions configures a Client.

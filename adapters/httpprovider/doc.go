@@ -49,7 +49,10 @@
 // the same Idempotency-Key. Unsigned, tampered, stale and replayed requests
 // get a problem+json answer (401 unauthorized / 401 stale_request / 409
 // replayed_request) and reach no provider. Several platform or vendor
-// instances must share one NonceStore.
+// instances must share one NonceStore: MemoryNonces serves one process;
+// adapters/gormstore's DB.Nonces keeps nonces in a database table (unique
+// nonce, expiry, Purge) shared by every instance on it, and is what
+// govcloud.Platform's CallbackHandler uses.
 //
 // # Errors
 //

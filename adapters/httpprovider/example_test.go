@@ -6,9 +6,9 @@ import (
 	"net/http/httptest"
 	"time"
 
-	govcloud "github.com/opengovcloud/govcloud"
 	"github.com/opengovcloud/govcloud/adapters/httpprovider"
 	"github.com/opengovcloud/govcloud/adapters/simprovider"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
 

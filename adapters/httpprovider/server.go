@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	govcloud "github.com/opengovcloud/govcloud"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 )
 
 //go:embed openapi.json

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	govcloud "github.com/opengovcloud/govcloud"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 )
 
 // MaxBody is the largest request or response body accepted (8 MiB).

@@ -13,8 +13,8 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2"
 
-	govcloud "github.com/opengovcloud/govcloud"
 	"github.com/opengovcloud/govcloud/adapters/openstack"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 )
 
 // fakeCloud answers the OpenStack APIs the adapter uses (Keystone v3, Nova

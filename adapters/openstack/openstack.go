@@ -24,7 +24,7 @@ import (
 	volumequotas "github.com/gophercloud/gophercloud/v2/openstack/blockstorage/v3/quotasets"
 	computequotas "github.com/gophercloud/gophercloud/v2/openstack/compute/v2/quotasets"
 
-	govcloud "github.com/opengovcloud/govcloud"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 )
 
 // ErrInvalidOptions reports Options that Validate rejects (an *OptionError).

@@ -8,10 +8,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	govcloud "github.com/opengovcloud/govcloud"
 	"github.com/opengovcloud/govcloud/adapters/openstack"
 	"github.com/opengovcloud/govcloud/adapters/providertest"
 	"github.com/opengovcloud/govcloud/adapters/simprovider"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
 

@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
-	govcloud "github.com/opengovcloud/govcloud"
 	"github.com/opengovcloud/govcloud/adapters/providertest"
 	"github.com/opengovcloud/govcloud/adapters/simprovider"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
 

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	govcloud "github.com/opengovcloud/govcloud"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 )
 
 // Fault is a failure the harness makes the provider's next mutating call

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	govcloud "github.com/opengovcloud/govcloud"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
 

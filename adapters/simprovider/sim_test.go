@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	govcloud "github.com/opengovcloud/govcloud"
 	"github.com/opengovcloud/govcloud/adapters/providertest"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
 

@@ -1,5 +1,5 @@
 // Package dispatchtest is the conformance suite every dispatch.Store must
-// pass: dispatch.MemStore and gormjobs on SQLite and PostgreSQL run it.
+// pass: dispatch.MemStore and adapters/gormstore (DB.Jobs) on SQLite and PostgreSQL run it.
 package dispatchtest
 
 import (
@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	govcloud "github.com/opengovcloud/govcloud"
 	"github.com/opengovcloud/govcloud/dispatch"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 )
 
 // T0 is the instant the suite starts at.

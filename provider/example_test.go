@@ -1,4 +1,4 @@
-package govcloud_test
+package provider_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	govcloud "github.com/opengovcloud/govcloud"
 	"github.com/opengovcloud/govcloud/adapters/providertest"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 )
 
 // The provider of ExampleProvider passes the conformance suite.

@@ -1,4 +1,4 @@
-package gormjobs_test
+package gormstore_test
 
 import (
 	"context"
@@ -14,63 +14,31 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/driver/postgres"
-	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
-	"gorm.io/gorm/logger"
-
-	govcloud "github.com/opengovcloud/govcloud"
+	"github.com/opengovcloud/govcloud/adapters/gormstore"
 	"github.com/opengovcloud/govcloud/adapters/httpprovider"
 	"github.com/opengovcloud/govcloud/adapters/simprovider"
 	"github.com/opengovcloud/govcloud/dispatch"
 	"github.com/opengovcloud/govcloud/dispatch/dispatchtest"
-	"github.com/opengovcloud/govcloud/dispatch/gormjobs"
 	"github.com/opengovcloud/govcloud/internal/pgtest"
+	govcloud "github.com/opengovcloud/govcloud/provider"
 	"github.com/opengovcloud/govcloud/workflow"
 )
 
-func openSQLite(t testing.TB, path string) *gorm.DB {
-	t.Helper()
-	db, err := gorm.Open(sqlite.Open(path+"?_busy_timeout=10000&_journal_mode=WAL&_txlock=immediate"), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, _ := db.DB()
-	sqlDB.SetMaxOpenConns(1)
-	if err := gormjobs.Migrate(context.Background(), db); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
-func openPostgres(t testing.TB, dsn string) *gorm.DB {
-	t.Helper()
-	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if s, err := db.DB(); err == nil {
-			s.Close()
-		}
-	})
-	return db
-}
-
-func TestStoreSQLite(t *testing.T) {
+func TestJobStoreSQLite(t *testing.T) {
 	dispatchtest.RunStore(t, func(t *testing.T) dispatch.Store {
-		return gormjobs.New(openSQLite(t, filepath.Join(t.TempDir(), "jobs.db")))
+		return openDB(t, gormstore.Options{DSN: filepath.Join(t.TempDir(), "jobs.db")}).Jobs()
 	})
 }
 
-func TestStorePostgres(t *testing.T) {
+func TestJobStoreSQLiteMemory(t *testing.T) {
 	dispatchtest.RunStore(t, func(t *testing.T) dispatch.Store {
-		db := openPostgres(t, pgtest.DSN(t))
-		if err := gormjobs.Migrate(context.Background(), db); err != nil {
-			t.Fatal(err)
-		}
-		return gormjobs.New(db)
+		return openDB(t, gormstore.Options{DSN: ":memory:"}).Jobs()
+	})
+}
+
+func TestJobStorePostgres(t *testing.T) {
+	dispatchtest.RunStore(t, func(t *testing.T) dispatch.Store {
+		return openDB(t, gormstore.Options{DSN: pgtest.DSN(t)}).Jobs()
 	})
 }
 
@@ -86,23 +54,27 @@ func (noWO) GetWorkOrder(context.Context, string) (workflow.WorkOrder, error) {
 	return workflow.WorkOrder{}, workflow.ErrNotFound
 }
 
-// completionRow records completions reported to the "workflow" (idempotent by key).
-type completionRow struct {
-	Key   string `gorm:"primaryKey;size:300"`
-	Order string
-	Note  string
-}
+const completionsDDL = `CREATE TABLE IF NOT EXISTS test_completions (job_key TEXT PRIMARY KEY, work_order TEXT NOT NULL, note TEXT NOT NULL)`
 
 // dbCompleter persists completions, once per key, like the workflow does.
 type dbCompleter struct {
-	db    *gorm.DB
+	db    *gormstore.DB
 	calls atomic.Int64
 }
 
 func (c *dbCompleter) CompleteWorkOrder(ctx context.Context, _ workflow.Actor, id string, comp workflow.Completion) (workflow.Application, error) {
 	c.calls.Add(1)
-	return workflow.Application{}, c.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&completionRow{Key: comp.Key, Order: id, Note: comp.Note}).Error
+	return workflow.Application{}, c.db.Gorm().WithContext(ctx).Exec(
+		`INSERT INTO test_completions (job_key, work_order, note) VALUES (?, ?, ?) ON CONFLICT (job_key) DO NOTHING`,
+		comp.Key, id, comp.Note).Error
+}
+
+func completions(t testing.TB, db *gormstore.DB) int64 {
+	var n int64
+	if err := db.Gorm().Raw(`SELECT COUNT(*) FROM test_completions`).Row().Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 const jobsN = 24
@@ -134,8 +106,8 @@ func newDispatcher(store dispatch.Store, p govcloud.Provider, c dispatch.Complet
 		MaxAttempts: 1000, PollInterval: 10 * time.Millisecond, Lease: lease, Batch: 4})
 }
 
-// drain runs d until no job is pending or waiting.
-func drain(ctx context.Context, d *dispatch.Dispatcher, s dispatch.Store) error {
+// drainJobs runs d until no job is pending or waiting.
+func drainJobs(ctx context.Context, d *dispatch.Dispatcher, s dispatch.Store) error {
 	for ctx.Err() == nil {
 		n, err := d.RunOnce(ctx)
 		if err != nil {
@@ -157,58 +129,54 @@ func drain(ctx context.Context, d *dispatch.Dispatcher, s dispatch.Store) error 
 
 // ---- crash recovery: kill -9 mid-dispatch, restart, exactly-once effect ----
 
-const childEnv = "GOVCLOUD_DISPATCH_CRASH_CHILD"
+const crashChildEnv = "GOVCLOUD_DISPATCH_CRASH_CHILD"
 
-func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) != "" {
-		os.Exit(crashChild())
+// TestDispatchCrashChild is the dispatcher process of TestDispatchCrashRecovery:
+// it drains the jobs of the SQLite file against the vendor's server and
+// exits 0, unless it is killed first.
+func TestDispatchCrashChild(t *testing.T) {
+	if os.Getenv(crashChildEnv) == "" {
+		t.Skip("helper process for TestDispatchCrashRecovery")
 	}
-	os.Exit(m.Run())
-}
-
-// crashChild is the dispatcher process: it drains the jobs of the SQLite
-// file against the vendor's server and exits 0, unless it is killed first.
-func crashChild() int {
-	db, err := gorm.Open(sqlite.Open(os.Getenv("DB")+"?_busy_timeout=10000&_journal_mode=WAL&_txlock=immediate"), &gorm.Config{Logger: logger.Discard})
+	db, err := gormstore.Open(context.Background(), gormstore.Options{DSN: os.Getenv("DB")})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
+		t.Fatal(err)
 	}
-	sqlDB, _ := db.DB()
-	sqlDB.SetMaxOpenConns(1)
+	defer db.Close()
 	client, err := httpprovider.NewClient(httpprovider.ClientOptions{BaseURL: os.Getenv("URL"), Secret: secret})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
+		t.Fatal(err)
 	}
-	store := gormjobs.New(db)
-	d, err := newDispatcher(store, client, &dbCompleter{db: db}, fmt.Sprintf("child-%d", os.Getpid()), 2*time.Second)
+	d, err := newDispatcher(db.Jobs(), client, &dbCompleter{db: db}, fmt.Sprintf("child-%d", os.Getpid()), 2*time.Second)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
+		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := drain(ctx, d, store); err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 3
+	if err := drainJobs(ctx, d, db.Jobs()); err != nil {
+		t.Fatal("child:", err)
 	}
-	return 0
 }
 
-func TestCrashRecovery(t *testing.T) {
+func TestDispatchCrashRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("re-executes the test binary")
 	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "jobs.db")
-	db := openSQLite(t, path)
-	if err := db.AutoMigrate(&completionRow{}); err != nil {
+	if os.Getenv(crashChildEnv) != "" {
+		t.Skip("in the child")
+	}
+	path := filepath.Join(t.TempDir(), "jobs.db")
+	db, err := gormstore.Open(context.Background(), gormstore.Options{DSN: path})
+	if err != nil {
 		t.Fatal(err)
 	}
-	enqueueJobs(t, gormjobs.New(db))
-	sqlDB, _ := db.DB()
-	sqlDB.Close()
+	if err := db.Gorm().Exec(completionsDDL).Error; err != nil {
+		t.Fatal(err)
+	}
+	enqueueJobs(t, db.Jobs())
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	// The vendor lives in this process, so its state survives the kills.
 	sim, err := simprovider.New(simprovider.Options{Vendor: "v", Seed: 5, Clock: wallClock{},
@@ -256,8 +224,8 @@ func TestCrashRecovery(t *testing.T) {
 
 	done := false
 	for run := 0; run < 40 && !done; run++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashRecovery$")
-		cmd.Env = append(os.Environ(), childEnv+"=1", "DB="+path, "URL="+ts.URL)
+		cmd := exec.Command(os.Args[0], "-test.run=^TestDispatchCrashChild$")
+		cmd.Env = append(os.Environ(), crashChildEnv+"=1", "DB="+path, "URL="+ts.URL)
 		cmd.Stderr = os.Stderr
 		mu.Lock()
 		child = cmd
@@ -283,9 +251,8 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatalf("only %d kills: the test did not exercise crashes", kills)
 	}
 
-	db = openSQLite(t, path)
-	defer func() { s, _ := db.DB(); s.Close() }()
-	store := gormjobs.New(db)
+	db = openDB(t, gormstore.Options{DSN: path})
+	store := db.Jobs()
 	jobs, err := store.List(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -308,10 +275,8 @@ func TestCrashRecovery(t *testing.T) {
 	if got := sim.Created(); got != 2*jobsN {
 		t.Errorf("vendor created %d resources, want %d: an order was executed twice", got, 2*jobsN)
 	}
-	var comps int64
-	db.Model(&completionRow{}).Count(&comps)
-	if comps != jobsN {
-		t.Errorf("%d completions recorded, want %d", comps, jobsN)
+	if n := completions(t, db); n != jobsN {
+		t.Errorf("%d completions recorded, want %d", n, jobsN)
 	}
 	t.Logf("%d child runs killed, %d POSTs to the vendor", kills, posts)
 }
@@ -337,14 +302,11 @@ func (c *countingProvider) Poll(ctx context.Context, key string) (govcloud.Ack, 
 
 func TestSeveralDispatchersPostgres(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	setup := openPostgres(t, dsn)
-	if err := gormjobs.Migrate(context.Background(), setup); err != nil {
+	setup := openDB(t, gormstore.Options{DSN: dsn})
+	if err := setup.Gorm().Exec(completionsDDL).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := setup.AutoMigrate(&completionRow{}); err != nil {
-		t.Fatal(err)
-	}
-	enqueueJobs(t, gormjobs.New(setup))
+	enqueueJobs(t, setup.Jobs())
 	sim, err := simprovider.New(simprovider.Options{Vendor: "v", Seed: 2, Clock: wallClock{},
 		Latency: map[govcloud.Op]simprovider.Latency{govcloud.OpProvision: {}}})
 	if err != nil {
@@ -356,13 +318,13 @@ func TestSeveralDispatchersPostgres(t *testing.T) {
 	defer cancel()
 	var wg sync.WaitGroup
 	for i := 0; i < 3; i++ {
+		db := openDB(t, gormstore.Options{DSN: dsn}) // a pool of its own per instance
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			store := gormjobs.New(openPostgres(t, dsn))
-			d, err := newDispatcher(store, p, comp, fmt.Sprintf("inst-%d", i), 30*time.Second)
+			d, err := newDispatcher(db.Jobs(), p, comp, fmt.Sprintf("inst-%d", i), 30*time.Second)
 			if err == nil {
-				err = drain(ctx, d, store)
+				err = drainJobs(ctx, d, db.Jobs())
 			}
 			if err != nil {
 				t.Error(err)
@@ -383,5 +345,8 @@ func TestSeveralDispatchersPostgres(t *testing.T) {
 	}
 	if got := sim.Created(); got != 2*jobsN {
 		t.Errorf("%d resources created, want %d", got, 2*jobsN)
+	}
+	if n := completions(t, setup); n != jobsN {
+		t.Errorf("%d completions recorded, want %d", n, jobsN)
 	}
 }

@@ -1,4 +1,4 @@
-package govcloud
+package provider
 
 import (
 	"context"
