@@ -286,25 +286,6 @@ type billingWiring struct {
 	fp     *liveFootprints // nil when Options.Footprints was set
 }
 
-// meterWindowsDDL creates the metering window table (idempotent).
-var meterWindowsDDL = []string{
-	`CREATE TABLE IF NOT EXISTS govcloud_meter_windows (
-		application VARCHAR(64) NOT NULL,
-		idx INTEGER NOT NULL,
-		department VARCHAR(64) NOT NULL,
-		vendor VARCHAR(64) NOT NULL,
-		item VARCHAR(64) NOT NULL,
-		quantity BIGINT NOT NULL,
-		from_us BIGINT NOT NULL,
-		to_us BIGINT NOT NULL DEFAULT 0,
-		opened_by VARCHAR(200) NOT NULL,
-		opened_seq BIGINT NOT NULL,
-		closed_by VARCHAR(200) NOT NULL DEFAULT '',
-		closed_seq BIGINT NOT NULL DEFAULT 0,
-		PRIMARY KEY (application, idx))`,
-	`CREATE INDEX IF NOT EXISTS govcloud_meter_windows_from ON govcloud_meter_windows (from_us)`,
-}
-
 func (p *Platform) openBilling(ctx context.Context) error {
 	o := p.opts.Billing
 	w := &billingWiring{db: p.db, mode: o.Mode, trial: o.BillTrial, budget: o.Budget, check: o.BudgetCheck, notify: o.OnBudgetNotice}
@@ -335,18 +316,6 @@ func (p *Platform) openBilling(ctx context.Context) error {
 		return err
 	}
 	w.svc = svc
-	for _, q := range meterWindowsDDL {
-		err := p.db.Gorm().WithContext(ctx).Exec(q).Error
-		if err != nil {
-			// Platforms opening together on one PostgreSQL database can race
-			// on CREATE … IF NOT EXISTS (a catalog unique violation): the
-			// second attempt finds the table.
-			err = p.db.Gorm().WithContext(ctx).Exec(q).Error
-		}
-		if err != nil {
-			return fmt.Errorf("create metering windows: %w", err)
-		}
-	}
 	if p.opts.Footprints == nil {
 		w.fp = &liveFootprints{fallback: DefaultFootprints()}
 		p.opts.Footprints = w.fp

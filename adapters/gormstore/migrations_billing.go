@@ -126,5 +126,48 @@ func billingMigrations() []Migration {
 				)`,
 			},
 		},
+		{
+			// The platform's lifecycle metering (package govcloud, billing_wiring.go):
+			// one row per item × quantity × [from, to) of an application, written in
+			// the transitions' transactions; to_us = 0 while the window is open.
+			Version: 301,
+			Name:    "billing: metering windows of the platform's lifecycle",
+			SQLite: []string{
+				`CREATE TABLE govcloud_meter_windows (
+					application TEXT NOT NULL,
+					idx         INTEGER NOT NULL,
+					department  TEXT NOT NULL,
+					vendor      TEXT NOT NULL,
+					item        TEXT NOT NULL,
+					quantity    INTEGER NOT NULL,
+					from_us     INTEGER NOT NULL,
+					to_us       INTEGER NOT NULL DEFAULT 0,
+					opened_by   TEXT NOT NULL,
+					opened_seq  INTEGER NOT NULL,
+					closed_by   TEXT NOT NULL DEFAULT '',
+					closed_seq  INTEGER NOT NULL DEFAULT 0,
+					PRIMARY KEY (application, idx)
+				)`,
+				`CREATE INDEX govcloud_meter_windows_from ON govcloud_meter_windows (from_us)`,
+			},
+			Postgres: []string{
+				`CREATE TABLE govcloud_meter_windows (
+					application VARCHAR(64) NOT NULL,
+					idx         INTEGER NOT NULL,
+					department  VARCHAR(64) NOT NULL,
+					vendor      VARCHAR(64) NOT NULL,
+					item        VARCHAR(64) NOT NULL,
+					quantity    BIGINT NOT NULL,
+					from_us     BIGINT NOT NULL,
+					to_us       BIGINT NOT NULL DEFAULT 0,
+					opened_by   VARCHAR(200) NOT NULL,
+					opened_seq  BIGINT NOT NULL,
+					closed_by   VARCHAR(200) NOT NULL DEFAULT '',
+					closed_seq  BIGINT NOT NULL DEFAULT 0,
+					PRIMARY KEY (application, idx)
+				)`,
+				`CREATE INDEX govcloud_meter_windows_from ON govcloud_meter_windows (from_us)`,
+			},
+		},
 	}
 }
