@@ -77,6 +77,19 @@
 // allocating (a calendar path, checked equal by tests, serves other
 // locations).
 //
+// For streams of millions of records, [Rater.Compact] resolves a record
+// once to a [CompactUsage] (item × vendor as a dense [RateKey], times as
+// Unix seconds) and [Rater.RateBatch] rates slices of them: the Rater
+// precomputes, per key and month, the price version in force, and per
+// month length the multiply-shift reciprocal of each proration divisor, so
+// a record inside one month (or across one month end) costs a table lookup,
+// one checked product and one multiply-shift division rounding half up —
+// no map, no time.Time, no interface call. Anything else (a price change
+// inside the month, a quantity that could overflow, dates outside the
+// tables) takes Rate's general path with its math/big fallback; tests check
+// both against big.Rat arithmetic on random records. Unpriced records come
+// back as issues (*NoPriceError, to park), never as zero.
+//
 // # Usage
 //
 // A [UsageRecord] carries a key, a source (a vendor's meter or the

@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -93,4 +94,42 @@ func ExampleReconcile() {
 	// Output:
 	// 单价不符 d1 IAAS-ECS-VCPU 6500 6000
 	// 金额不符 d1 IAAS-ECS-VCPU 13000 12000
+}
+
+// Rating a stream in batches: records are resolved once (Compact) and rated
+// many at a time; a record without a price comes back as an issue to park.
+func ExampleRater_RateBatch() {
+	cat, _ := billing.NewCatalog(
+		[]billing.Item{{Code: "IAAS-ECS-VCPU", Name: "云主机vCPU", Unit: "核·月", Basis: billing.Monthly, Proration: billing.ProrateDays}},
+		[]billing.Price{
+			{Item: "IAAS-ECS-VCPU", Vendor: "v1", UnitPrice: 5000, From: billing.Date{Year: 2026, Month: 1, Day: 1}},
+			{Item: "IAAS-ECS-VCPU", Vendor: "v1", UnitPrice: 4500, From: billing.Date{Year: 2026, Month: 3, Day: 16}},
+		})
+	r := billing.NewRater(cat, billing.CST)
+	at := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, billing.CST) }
+	var batch []billing.CompactUsage
+	for _, iv := range [][2]time.Time{
+		{at(1, 10), at(2, 1)}, // 22/31 of January
+		{at(3, 1), at(4, 1)},  // split by the price change: 9677 + 9290
+		{at(2, 27), at(3, 2)}, // across a month end: 2/28 1429 + 1/31 645
+		{time.Date(2025, 12, 1, 0, 0, 0, 0, billing.CST), at(1, 1)}, // no price yet
+	} {
+		u, err := r.Compact(billing.UsageRecord{Vendor: "v1", Item: "IAAS-ECS-VCPU", Quantity: billing.Units(4), Start: iv[0], End: iv[1]})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		batch = append(batch, u)
+	}
+	total, issues := r.RateBatch(batch)
+	for _, u := range batch {
+		fmt.Print(u.Amount, " ")
+	}
+	fmt.Println("total", total)
+	for _, is := range issues {
+		fmt.Println("park record", is.Index, errors.Is(is.Err, billing.ErrNoPrice))
+	}
+	// Output:
+	// 14194 18967 2074 0 total 35235
+	// park record 3 true
 }

@@ -64,6 +64,11 @@ type Rater struct {
 	// January 1900 (tableYears years, plus one end entry): the fast path
 	// finds a month by index arithmetic instead of civil-date conversion.
 	months []int64
+	// keys lists every item × vendor pair with price versions; a RateKey
+	// indexes it. ft holds the dense per-key, per-month tables of the
+	// single-piece fast path (nil without a fixed offset); see ratefast.go.
+	keys []keyInfo
+	ft   *fastTables
 }
 
 const (
@@ -79,6 +84,7 @@ type rateItem struct {
 type rateVendor struct {
 	vendor string
 	vs     []rateVersion
+	key    RateKey
 }
 
 type rateVersion struct {
@@ -127,10 +133,17 @@ func NewRater(c *Catalog, loc *time.Location) *Rater {
 		}
 		ri.vendors[j].vs = append(ri.vendors[j].vs, v)
 	}
-	for _, ri := range r.items {
-		for _, rv := range ri.vendors {
+	for _, it := range c.Items() { // sorted by code: keys are deterministic
+		ri := r.items[it.Code]
+		for j := range ri.vendors {
+			rv := &ri.vendors[j]
 			slices.SortFunc(rv.vs, func(a, b rateVersion) int { return a.from.Compare(b.from) })
+			rv.key = RateKey(len(r.keys))
+			r.keys = append(r.keys, keyInfo{item: ri, vendor: rv.vendor, vs: rv.vs})
 		}
+	}
+	if r.fixed {
+		r.ft = newFastTables(r)
 	}
 	return r
 }
@@ -148,17 +161,19 @@ func fixedOffset(loc *time.Location) (bool, int64) {
 	return true, int64(off)
 }
 
-func (r *Rater) lookup(item, vendor string) (*rateItem, []rateVersion, bool) {
+// lookup finds item and vendor; key is -1 when the vendor has no price
+// version for the item.
+func (r *Rater) lookup(item, vendor string) (*rateItem, []rateVersion, RateKey, bool) {
 	ri, ok := r.items[item]
 	if !ok {
-		return nil, nil, false
+		return nil, nil, -1, false
 	}
 	for i := range ri.vendors {
 		if ri.vendors[i].vendor == vendor {
-			return ri, ri.vendors[i].vs, true
+			return ri, ri.vendors[i].vs, ri.vendors[i].key, true
 		}
 	}
-	return ri, nil, true
+	return ri, nil, -1, true
 }
 
 // Location returns the billing location.
@@ -191,7 +206,13 @@ func (r *Rater) versionAt(vs []rateVersion, t time.Time) (rateVersion, bool) {
 // a *NoPriceError and emit is not called. A one-time item is charged once, in
 // the month of rec.Start, when Start lies inside [from, to).
 func (r *Rater) Rate(rec UsageRecord, from, to time.Time, emit func(Piece)) (int64, error) {
-	ri, vs, ok := r.lookup(rec.Item, rec.Vendor)
+	return r.rate(rec, from, to, emit, true)
+}
+
+// rate is Rate; fast says whether a total (emit nil) may come from the
+// single-piece tables.
+func (r *Rater) rate(rec UsageRecord, from, to time.Time, emit func(Piece), fast bool) (int64, error) {
+	ri, vs, key, ok := r.lookup(rec.Item, rec.Vendor)
 	if !ok {
 		return 0, fieldErr(ErrUnknownItem, "item", rec.Item, "not in the catalog")
 	}
@@ -228,6 +249,15 @@ func (r *Rater) Rate(rec UsageRecord, from, to time.Time, emit func(Piece)) (int
 	}
 	if !start.Before(end) {
 		return 0, nil
+	}
+	if fast && emit == nil && key >= 0 && r.ft != nil {
+		e := end.Unix()
+		if end.Nanosecond() != 0 {
+			e++
+		}
+		if amt, ok := r.ft.rate(key, rec.Quantity, start.Unix(), e); ok {
+			return amt, nil
+		}
 	}
 	// Pass 1 checks coverage and computes the total; pass 2 emits.
 	walk := r.walk

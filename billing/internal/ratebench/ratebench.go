@@ -1,8 +1,10 @@
 package ratebench
 
 import (
+	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -11,6 +13,9 @@ import (
 
 // Loc is the billing location.
 var Loc = time.FixedZone("CST", 8*3600)
+
+// ChunkSize is the number of records generated, rated and summed at a time.
+const ChunkSize = 4096
 
 // Template is a usage record and its amount rated once up front.
 type Template struct {
@@ -45,52 +50,263 @@ func Catalog() *billing.Catalog {
 	return c
 }
 
-// Templates returns k records spread over 2026 (fixed seed) with their
-// amounts rated by r.
-func Templates(r *billing.Rater, k int) []Template {
-	rng := rand.New(rand.NewPCG(42, 2026))
-	items := []string{"IAAS-ECS-VCPU", "IAAS-ECS-MEM", "IAAS-NET-BW", "PAAS-RDS-INST", "IAAS-GPU-HOUR"}
-	vendors := []string{"v1", "v2"}
-	depts := []string{"d01", "d02", "d03", "d04", "d05", "d06", "d07", "d08"}
-	base := time.Date(2026, 1, 1, 0, 0, 0, 0, Loc)
-	out := make([]Template, k)
-	for i := range out {
-		start := base.Add(time.Duration(rng.Int64N(360*24)) * time.Hour).Add(time.Duration(rng.Int64N(60)) * time.Minute)
-		end := start.Add(time.Duration(rng.Int64N(72)+1) * time.Hour)
-		rec := billing.UsageRecord{Key: "k", Source: billing.SourceVendor, Vendor: vendors[rng.IntN(2)],
-			Department: depts[rng.IntN(len(depts))], Item: items[rng.IntN(len(items))],
-			Quantity: billing.Quantity(rng.Int64N(64000) + 1), Start: start, End: end}
-		amt, err := r.Rate(rec, time.Time{}, time.Time{}, nil)
+// Gen generates usage records spread over 2026 from a fixed seed: random
+// item, vendor, department, quantity (0.001–64 units), start and a duration
+// of 1–72 hours, so about 7 % of the records cross a month end or the July
+// price change.
+type Gen struct {
+	rng *rand.Rand
+	i   int
+}
+
+// NewGen returns a generator with a fixed seed.
+func NewGen(seed uint64) *Gen { return &Gen{rng: rand.New(rand.NewPCG(seed, 2026))} }
+
+var (
+	genItems   = []string{"IAAS-ECS-VCPU", "IAAS-ECS-MEM", "IAAS-NET-BW", "PAAS-RDS-INST", "IAAS-GPU-HOUR"}
+	genVendors = []string{"v1", "v2"}
+	genDepts   = []string{"d01", "d02", "d03", "d04", "d05", "d06", "d07", "d08"}
+	genBase    = time.Date(2026, 1, 1, 0, 0, 0, 0, Loc)
+)
+
+// Record returns the next record.
+func (g *Gen) Record() billing.UsageRecord {
+	rng := g.rng
+	start := genBase.Add(time.Duration(rng.Int64N(360*24))*time.Hour + time.Duration(rng.Int64N(3600))*time.Second)
+	end := start.Add(time.Duration(rng.Int64N(72*3600)+1) * time.Second)
+	g.i++
+	return billing.UsageRecord{Key: "k", Source: billing.SourceVendor, Vendor: genVendors[rng.IntN(2)],
+		Department: genDepts[rng.IntN(len(genDepts))], Item: genItems[rng.IntN(len(genItems))],
+		Quantity: billing.Quantity(rng.Int64N(64000) + 1), Start: start, End: end}
+}
+
+// Chunk is a batch of generated records in both forms, each with its amount
+// precomputed by the reference path: Rate with a piece sink, which walks
+// month by month and never uses the single-piece tables.
+type Chunk struct {
+	T []Template             // full records + amount
+	U []billing.CompactUsage // the same records resolved; Amount precomputed
+}
+
+// Fill replaces c's records with n fresh ones (reusing c's memory).
+func (c *Chunk) Fill(r *billing.Rater, g *Gen, n int) {
+	c.T, c.U = c.T[:0], c.U[:0]
+	var sum int64
+	sink := func(p billing.Piece) { sum += p.Amount }
+	for range n {
+		rec := g.Record()
+		sum = 0
+		if _, err := r.Rate(rec, time.Time{}, time.Time{}, sink); err != nil {
+			panic(err)
+		}
+		u, err := r.Compact(rec)
 		if err != nil {
 			panic(err)
 		}
-		out[i] = Template{Rec: rec, Amount: amt}
+		u.Amount = sum
+		c.T = append(c.T, Template{Rec: rec, Amount: sum})
+		c.U = append(c.U, u)
 	}
-	return out
 }
 
-// BareLoop sums the precomputed amounts of n records.
-func BareLoop(ts []Template, n int) int64 {
+// Templates returns k records (fixed seed) with their amounts.
+func Templates(r *billing.Rater, k int) []Template {
+	var c Chunk
+	c.Fill(r, NewGen(42), k)
+	return c.T
+}
+
+// Compacts returns k resolved records (fixed seed) with their amounts.
+func Compacts(r *billing.Rater, k int) []billing.CompactUsage {
+	var c Chunk
+	c.Fill(r, NewGen(42), k)
+	return c.U
+}
+
+// BareCompact is the baseline of the batch path: it iterates the same
+// CompactUsage structs as RateBatch and sums their precomputed Amount.
+func BareCompact(us []billing.CompactUsage) int64 {
 	var sum int64
-	k := len(ts)
-	for i := 0; i < n; i++ {
-		sum += ts[i%k].Amount
+	for i := range us {
+		sum += us[i].Amount
 	}
 	return sum
 }
 
-// RateStream rates n records one at a time, handing every piece to a sink
-// that totals them, and returns the grand total.
-func RateStream(r *billing.Rater, ts []Template, n int) (int64, error) {
+// RateBatch rates us with Rater.RateBatch (which rewrites every Amount).
+func RateBatch(r *billing.Rater, us []billing.CompactUsage) (int64, error) {
+	total, issues := r.RateBatch(us)
+	if len(issues) > 0 {
+		return 0, fmt.Errorf("record %d: %w", issues[0].Index, issues[0].Err)
+	}
+	return total, nil
+}
+
+// BareRecords is the baseline of the record path: it iterates the same
+// Template structs and sums their precomputed Amount.
+func BareRecords(ts []Template) int64 {
+	var sum int64
+	for i := range ts {
+		sum += ts[i].Amount
+	}
+	return sum
+}
+
+// RateRecords rates every record with Rater.Rate (total only).
+func RateRecords(r *billing.Rater, ts []Template) (int64, error) {
+	var sum int64
+	for i := range ts {
+		a, err := r.Rate(ts[i].Rec, time.Time{}, time.Time{}, nil)
+		if err != nil {
+			return 0, err
+		}
+		sum += a
+	}
+	return sum, nil
+}
+
+// RatePieces rates every record with Rater.Rate, handing every piece (with
+// its times, price version and proration) to a sink: the statement path.
+func RatePieces(r *billing.Rater, ts []Template) (int64, error) {
 	var sum int64
 	sink := func(p billing.Piece) { sum += p.Amount }
-	k := len(ts)
-	for i := 0; i < n; i++ {
-		if _, err := r.Rate(ts[i%k].Rec, time.Time{}, time.Time{}, sink); err != nil {
+	for i := range ts {
+		if _, err := r.Rate(ts[i].Rec, time.Time{}, time.Time{}, sink); err != nil {
 			return 0, err
 		}
 	}
 	return sum, nil
+}
+
+// Mode selects what Measure compares with its bare loop.
+type Mode int
+
+// The modes.
+const (
+	// Batch: RateBatch vs BareCompact over the same CompactUsage slice.
+	Batch Mode = iota
+	// Records: Rate (total) vs BareRecords over the same Template slice.
+	Records
+	// Pieces: Rate with a piece sink vs BareRecords.
+	Pieces
+)
+
+// Result is one measurement.
+type Result struct {
+	Records     int
+	Rate, Bare  time.Duration
+	Total       int64 // 分, equal on both sides
+	Fill        time.Duration
+	RatedChunks int
+}
+
+// NsPerRecord returns rating time per record.
+func (res Result) NsPerRecord() float64 { return float64(res.Rate) / float64(res.Records) }
+
+// BareNsPerRecord returns bare-loop time per record.
+func (res Result) BareNsPerRecord() float64 { return float64(res.Bare) / float64(res.Records) }
+
+// Ratio returns rating time ÷ bare-loop time.
+func (res Result) Ratio() float64 { return float64(res.Rate) / float64(res.Bare) }
+
+// Measure streams n freshly generated records through mode in chunks of
+// ChunkSize (constant memory): each chunk is generated, then the bare loop
+// and the rating run over it, interleaved (the order alternates chunk by
+// chunk, so load from other processes hits both alike); their totals must
+// agree. Both sides are timed on the thread's CPU clock (CPUClock), with the
+// goroutine locked to its thread.
+func Measure(r *billing.Rater, mode Mode, n int, seed uint64) (Result, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	g := NewGen(seed)
+	var c Chunk
+	res := Result{Records: n}
+	for done := 0; done < n; done += ChunkSize {
+		k := min(ChunkSize, n-done)
+		t0 := time.Now()
+		c.Fill(r, g, k)
+		res.Fill += time.Since(t0)
+		var bare, rated int64
+		var err error
+		bareFn := func() {
+			t := threadCPU()
+			if mode == Batch {
+				bare = BareCompact(c.U)
+			} else {
+				bare = BareRecords(c.T)
+			}
+			res.Bare += threadCPU() - t
+		}
+		rateFn := func() {
+			t := threadCPU()
+			switch mode {
+			case Batch:
+				rated, err = RateBatch(r, c.U)
+			case Records:
+				rated, err = RateRecords(r, c.T)
+			default:
+				rated, err = RatePieces(r, c.T)
+			}
+			res.Rate += threadCPU() - t
+		}
+		if (done/ChunkSize)%2 == 0 {
+			bareFn()
+			rateFn()
+		} else {
+			rateFn()
+			bareFn()
+		}
+		if err != nil {
+			return res, err
+		}
+		if rated != bare {
+			return res, fmt.Errorf("chunk at %d: rated %d, bare %d", done, rated, bare)
+		}
+		res.Total += rated
+		res.RatedChunks++
+	}
+	return res, nil
+}
+
+// Interleave rates the records of us n times over in whole passes (records
+// cycled, so they stay in cache) with RateBatch and, alternating pass by
+// pass, sums the same structs' precomputed Amount; both timed on the
+// thread's CPU clock (CPUClock). It measures the rating kernel itself
+// against the bare loop.
+func Interleave(r *billing.Rater, us []billing.CompactUsage, n int) (Result, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	res := Result{Records: n}
+	for done, pass := 0, 0; done < n; done, pass = done+len(us), pass+1 {
+		c := us[:min(len(us), n-done)]
+		var bare, rated int64
+		var err error
+		bareFn := func() {
+			t := threadCPU()
+			bare = BareCompact(c)
+			res.Bare += threadCPU() - t
+		}
+		rateFn := func() {
+			t := threadCPU()
+			rated, err = RateBatch(r, c)
+			res.Rate += threadCPU() - t
+		}
+		if pass%2 == 0 {
+			bareFn()
+			rateFn()
+		} else {
+			rateFn()
+			bareFn()
+		}
+		if err != nil {
+			return res, err
+		}
+		if rated != bare {
+			return res, fmt.Errorf("pass %d: rated %d, bare %d", pass, rated, bare)
+		}
+		res.Total += rated
+	}
+	return res, nil
 }
 
 // CSVSource is an io.Reader producing a usage CSV of n records (header
@@ -140,7 +356,7 @@ func (s *CSVSource) Read(p []byte) (int, error) {
 }
 
 // CSVBare reads n records from a CSV stream and sums their precomputed
-// amounts (looked up by the generator index carried in the key).
+// amounts (looked up by the generator index).
 func CSVBare(ts []Template, n int) (int64, error) {
 	var sum int64
 	i := 0
@@ -152,13 +368,29 @@ func CSVBare(ts []Template, n int) (int64, error) {
 	return sum, err
 }
 
-// CSVRate reads n records from a CSV stream and rates each.
+// CSVRate reads n records from a CSV stream, resolves each with Compact
+// into a buffer of ChunkSize and rates full buffers with RateBatch.
 func CSVRate(r *billing.Rater, ts []Template, n int) (int64, error) {
 	var sum int64
-	sink := func(p billing.Piece) { sum += p.Amount }
-	err := billing.ReadUsageCSV(NewCSVSource(ts, n), func(rec billing.UsageRecord) error {
-		_, err := r.Rate(rec, time.Time{}, time.Time{}, sink)
+	buf := make([]billing.CompactUsage, 0, ChunkSize)
+	flush := func() error {
+		t, err := RateBatch(r, buf)
+		sum += t
+		buf = buf[:0]
 		return err
+	}
+	err := billing.ReadUsageCSV(NewCSVSource(ts, n), func(rec billing.UsageRecord) error {
+		u, err := r.Compact(rec)
+		if err != nil {
+			return err
+		}
+		if buf = append(buf, u); len(buf) == ChunkSize {
+			return flush()
+		}
+		return nil
 	})
-	return sum, err
+	if err != nil {
+		return 0, err
+	}
+	return sum, flush()
 }

@@ -1,9 +1,19 @@
 // Command ratebench rates N synthetic usage records streaming and prints
-// throughput and the process's peak resident set (VmHWM from
-// /proc/self/status), to show memory does not grow with N.
+// throughput, the ratio to a bare loop summing the same records'
+// precomputed amounts (measured in the same run, interleaved chunk by
+// chunk), and the process's peak resident set (VmHWM from /proc/self/status),
+// to show memory does not grow with N.
 //
 //	go run ./billing/internal/ratebench/cmd/ratebench -n 1000000
-//	go run ./billing/internal/ratebench/cmd/ratebench -n 10000000
+//	go run ./billing/internal/ratebench/cmd/ratebench -n 10000000 -source csv
+//
+// Sources: batch (generated records resolved to CompactUsage, RateBatch vs a
+// loop summing the same structs' Amount), records (generated UsageRecords,
+// Rate vs a loop summing the same structs' amount), pieces (as records, with
+// every piece handed to a sink) and csv (a generated CSV parsed by
+// ReadUsageCSV, then Compact + RateBatch, vs the same parse summing the
+// precomputed amounts; timed on process CPU time, alternating in slices of
+// 100 000 records). The other sources use the thread CPU clock.
 package main
 
 import (
@@ -35,39 +45,57 @@ func vmHWM() string {
 
 func main() {
 	n := flag.Int("n", 1_000_000, "records to rate")
-	source := flag.String("source", "memory", "memory (records cycled from 4096 templates) or csv (a generated CSV stream parsed by ReadUsageCSV)")
+	source := flag.String("source", "batch", "batch, records, pieces or csv")
 	flag.Parse()
 	r := billing.NewRater(ratebench.Catalog(), ratebench.Loc)
-	ts := ratebench.Templates(r, 4096)
-	var bare, rated int64
+	var res ratebench.Result
 	var err error
-	t0 := time.Now()
-	if *source == "csv" {
-		bare, err = ratebench.CSVBare(ts, *n)
-	} else {
-		bare = ratebench.BareLoop(ts, *n)
+	switch *source {
+	case "batch", "records", "pieces":
+		mode := map[string]ratebench.Mode{"batch": ratebench.Batch, "records": ratebench.Records, "pieces": ratebench.Pieces}[*source]
+		res, err = ratebench.Measure(r, mode, *n, 1)
+	case "csv":
+		ts := ratebench.Templates(r, ratebench.ChunkSize)
+		res.Records = *n
+		var bare, rated int64
+		// Process CPU time (GC included), rate and bare alternating in
+		// slices of 100 000 records, so load changes hit both alike.
+		const slice = 100_000
+		for done := 0; done < *n && err == nil; done += slice {
+			k := min(slice, *n-done)
+			var b, rt int64
+			t0 := ratebench.ProcessCPU()
+			if (done/slice)%2 == 0 {
+				b, err = ratebench.CSVBare(ts, k)
+				t1 := ratebench.ProcessCPU()
+				res.Bare += t1 - t0
+				if err == nil {
+					rt, err = ratebench.CSVRate(r, ts, k)
+					res.Rate += ratebench.ProcessCPU() - t1
+				}
+			} else {
+				rt, err = ratebench.CSVRate(r, ts, k)
+				t1 := ratebench.ProcessCPU()
+				res.Rate += t1 - t0
+				if err == nil {
+					b, err = ratebench.CSVBare(ts, k)
+					res.Bare += ratebench.ProcessCPU() - t1
+				}
+			}
+			bare, rated = bare+b, rated+rt
+		}
+		if err == nil && rated != bare {
+			err = fmt.Errorf("rated %d, bare %d", rated, bare)
+		}
+		res.Total = rated
+	default:
+		err = fmt.Errorf("unknown source %q", *source)
 	}
-	tBare := time.Since(t0)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, "ratebench:", err)
 		os.Exit(1)
 	}
-	t0 = time.Now()
-	if *source == "csv" {
-		rated, err = ratebench.CSVRate(r, ts, *n)
-	} else {
-		rated, err = ratebench.RateStream(r, ts, *n)
-	}
-	tRate := time.Since(t0)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	if rated != bare {
-		fmt.Fprintf(os.Stderr, "mismatch: rated %d, bare %d\n", rated, bare)
-		os.Exit(1)
-	}
-	fmt.Printf("source=%s records=%d total=%s元 rate=%v (%.0f rec/s) bare=%v ratio=%.1f peakRSS=%s\n",
-		*source, *n, billing.FormatFen(rated), tRate.Round(time.Millisecond), float64(*n)/tRate.Seconds(),
-		tBare.Round(time.Millisecond), float64(tRate)/float64(tBare), vmHWM())
+	fmt.Printf("source=%s records=%d total=%s元 rate=%v (%.2f ns/rec, %.2f M rec/s) bare=%v (%.2f ns/rec) ratio=%.2f peakRSS=%s\n",
+		*source, res.Records, billing.FormatFen(res.Total), res.Rate.Round(time.Millisecond), res.NsPerRecord(),
+		float64(res.Records)/res.Rate.Seconds()/1e6, res.Bare.Round(time.Millisecond), res.BareNsPerRecord(), res.Ratio(), vmHWM())
 }

@@ -1,0 +1,523 @@
+package billing
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"time"
+)
+
+// RateKey is the dense index of one item × vendor pair with price versions
+// in one [Rater] (see [Rater.Key]). It is meaningful only for the Rater that
+// issued it.
+type RateKey int32
+
+// CompactUsage is a usage record resolved against one [Rater] for
+// [Rater.RateBatch]: the item × vendor as a RateKey and the interval as Unix
+// seconds, Start rounded down and End rounded up. Because days and hours are
+// counted whole ("a started hour counts") and price versions change at
+// midnight, whole seconds rate exactly like the original instants. Amount is
+// written by RateBatch.
+type CompactUsage struct {
+	Key      RateKey
+	Quantity Quantity
+	Start    int64 // Unix seconds, rounded down
+	End      int64 // Unix seconds, rounded up
+	Amount   int64 // 分, set by RateBatch
+}
+
+// BatchIssue is a record of a batch that was not rated: Err is a
+// *NoPriceError (park the record, it is not rated at zero), a *FieldError
+// matching ErrOverflow (its amount or the batch total leaves int64) or
+// ErrNegative, or ErrInvalid for a key this Rater did not issue.
+type BatchIssue struct {
+	Index int
+	Err   error
+}
+
+// Key returns the RateKey of item and vendor. An item outside the catalog is
+// a *FieldError matching ErrUnknownItem; a vendor without any price version
+// for the item is a *NoPriceError (such usage is parked, never rated at
+// zero).
+func (r *Rater) Key(item, vendor string) (RateKey, error) {
+	_, _, k, ok := r.lookup(item, vendor)
+	if !ok {
+		return -1, fieldErr(ErrUnknownItem, "item", item, "not in the catalog")
+	}
+	if k < 0 {
+		return -1, &NoPriceError{Item: item, Vendor: vendor}
+	}
+	return k, nil
+}
+
+// Compact resolves rec for RateBatch, failing like Key, and with ErrNegative
+// for a negative quantity. A one-time item is charged at Start (End becomes
+// Start + 1 s); an empty interval becomes Start = End (rated 0).
+func (r *Rater) Compact(rec UsageRecord) (CompactUsage, error) {
+	ri, _, k, ok := r.lookup(rec.Item, rec.Vendor)
+	if !ok {
+		return CompactUsage{}, fieldErr(ErrUnknownItem, "item", rec.Item, "not in the catalog")
+	}
+	if rec.Quantity < 0 {
+		return CompactUsage{}, fieldErr(ErrNegative, "quantity", rec.Quantity.String(), "must be ≥ 0")
+	}
+	if k < 0 {
+		return CompactUsage{}, &NoPriceError{Item: rec.Item, Vendor: rec.Vendor, At: rec.Start.In(r.loc)}
+	}
+	u := CompactUsage{Key: k, Quantity: rec.Quantity, Start: rec.Start.Unix(), End: rec.End.Unix()}
+	if rec.End.Nanosecond() != 0 {
+		u.End++
+	}
+	switch {
+	case ri.it.Basis == OneTime:
+		u.End = u.Start + 1
+	case !rec.Start.Before(rec.End):
+		u.End = u.Start
+	}
+	return u, nil
+}
+
+// RateBatch rates every record of us, sets us[i].Amount and returns the
+// total in 分. Records that cannot be rated are listed in issues with Amount
+// 0 and are left out of the total. Each record is rated exactly as
+// [Rater.Rate] rates it over its whole interval, pieces rounded half up one
+// by one: a record inside one month and one price version, or across one
+// month end with a version covering each side, takes the precomputed
+// tables (a lookup, one product and one multiply-shift division per piece,
+// overflow excluded up front by a per-version quantity bound); a record
+// with more pieces walks the same tables month by month; anything else (a
+// price change inside a month, a quantity that could overflow, dates outside
+// the tables, a location with daylight saving time) takes Rate's general
+// path with its math/big fallback. RateBatch does not allocate unless there
+// are issues, and like every Rater method it is safe for concurrent use
+// (it writes only to us).
+func (r *Rater) RateBatch(us []CompactUsage) (total int64, issues []BatchIssue) {
+	ft := r.ft
+	for lo := 0; lo < len(us); lo += batchBlock {
+		blk := us[lo:min(lo+batchBlock, len(us))]
+		var rest uint64 = 1<<len(blk) - 1 // records left for the general path
+		if ft != nil {
+			var sum int64
+			sum, rest = ft.rateBlock(blk)
+			if s := total + sum; s >= 0 {
+				total = s
+			} else { // the total wraps inside this block: redo it record by record
+				for j := range blk {
+					blk[j].Amount = 0
+				}
+				rest = 1<<len(blk) - 1
+			}
+		}
+		for ; rest != 0; rest &= rest - 1 {
+			j := bits.TrailingZeros64(rest)
+			u := &blk[j]
+			amt, err := r.rateGeneral(u)
+			if err == nil && total+amt < 0 { // amounts are ≥ 0: a negative sum has wrapped
+				err = fieldErr(ErrOverflow, "quantity", u.Quantity.String(), "batch total leaves int64")
+			}
+			if err != nil {
+				u.Amount = 0
+				issues = append(issues, BatchIssue{Index: lo + j, Err: err})
+				continue
+			}
+			u.Amount, total = amt, total+amt
+		}
+	}
+	return total, issues
+}
+
+// batchBlock is the number of records rateBlock takes at a time (the bits
+// of its mask).
+const batchBlock = 64
+
+// rateBlock rates the records of blk (at most batchBlock) that lie inside
+// one month and one price version, setting their Amount, and returns their
+// sum and a mask of the others. Their sum cannot wrap: an amount from a cell
+// is below MaxInt64/1000 (every divisor is ≥ 1000), a record has at most
+// two. It runs in two stages:
+// the first finds each record's month and cell (short, independent
+// iterations, so many are in flight at once), the second computes amounts.
+// It makes no calls, so the compiler keeps its state in registers.
+func (ft *fastTables) rateBlock(blk []CompactUsage) (sum int64, rest uint64) {
+	var cix [batchBlock]int32
+	var dms [batchBlock]uint64
+	rel := ft.off - ft.base
+	days, keys, cells := ft.days, ft.keys, ft.cells
+	blk = blk[:min(len(blk), batchBlock)]
+	for j := range blk {
+		u := &blk[j]
+		t, e := u.Start+rel, u.End+rel
+		day, key := uint64(t)/86400, uint64(u.Key)
+		ci := int32(-1)
+		if day < uint64(len(days)) && key < uint64(len(keys)) && e > t {
+			dm := days[day]
+			k := &keys[key]
+			ci = k.off + min(max(int32(dm>>48)-k.m0+1, 0), k.n-1)
+			dms[j] = dm
+		}
+		cix[j] = ci
+	}
+	for j := range blk {
+		u := &blk[j]
+		ci := cix[j]
+		if ci < 0 || int(ci) >= len(cells) {
+			rest |= 1 << j
+			continue
+		}
+		t, e, q := u.Start+rel, u.End+rel, u.Quantity
+		dm := dms[j]
+		c := &cells[ci]
+		moEnd := int64(dm & (1<<40 - 1))
+		if t < c.from || min(e, moEnd) > c.to || uint64(q) > uint64(c.maxQ) {
+			rest |= 1 << j
+			continue
+		}
+		if e <= moEnd {
+			amt := c.amount(&ft.recips[(c.dc+uint8(dm>>40))&15], t, e, q)
+			u.Amount = amt
+			sum += amt
+			continue
+		}
+		// Two pieces: across one month end, the next month's cell covering
+		// the rest (so no price change inside it).
+		mi := int(dm>>48) + 1
+		if mi >= len(ft.months) {
+			rest |= 1 << j
+			continue
+		}
+		k := &keys[u.Key]
+		c2 := &cells[int(k.off)+min(max(mi-int(k.m0)+1, 0), int(k.n)-1)]
+		mo := &ft.months[mi]
+		if moEnd < c2.from || e > c2.to || e > mo.end || uint64(q) > uint64(c2.maxQ) {
+			rest |= 1 << j
+			continue
+		}
+		amt := c.amount(&ft.recips[(c.dc+uint8(dm>>40))&15], t, moEnd, q) +
+			c2.amount(&ft.recips[(c2.dc+mo.class)&15], moEnd, e, q)
+		u.Amount = amt
+		sum += amt
+	}
+	return sum, rest
+}
+
+// amount is the piece [t, seg) of one month under c's version: q × price ×
+// num ÷ divisor, rounded half up (q ≤ c.maxQ, so nothing overflows).
+func (c *fastCell) amount(rc *recip, t, seg int64, q Quantity) int64 {
+	nd := (uint64(seg)+86399)/86400 - uint64(t)/86400
+	nh := (uint64(seg)+3599)/3600 - uint64(t)/3600
+	num := int64(nd)&c.md | int64(nh)&c.mh | c.c
+	return int64(rc.divRound(uint64(int64(q) * c.price * num)))
+}
+
+// rateGeneral rates a record rateBlock did not: from the tables when it
+// has several pieces, else through Rate's general path.
+func (r *Rater) rateGeneral(u *CompactUsage) (int64, error) {
+	if r.ft != nil {
+		if amt, ok := r.ft.rate(u.Key, u.Quantity, u.Start, u.End); ok {
+			return amt, nil
+		}
+	}
+	return r.rateSlow(u)
+}
+
+// rateSlow rates u through Rate's general path (no tables).
+func (r *Rater) rateSlow(u *CompactUsage) (int64, error) {
+	if u.Key < 0 || int(u.Key) >= len(r.keys) {
+		return 0, fieldErr(ErrInvalid, "key", fmt.Sprint(u.Key), "not issued by this rater")
+	}
+	k := &r.keys[u.Key]
+	rec := UsageRecord{Item: k.item.it.Code, Vendor: k.vendor, Quantity: u.Quantity,
+		Start: time.Unix(u.Start, 0).In(r.loc), End: time.Unix(u.End, 0).In(r.loc)}
+	return r.rate(rec, time.Time{}, time.Time{}, nil, false)
+}
+
+// keyInfo is one item × vendor pair.
+type keyInfo struct {
+	item   *rateItem
+	vendor string
+	vs     []rateVersion
+}
+
+// fastTables hold what the single-piece path needs, all in local seconds
+// relative to base (the first instant of the first month covered):
+//
+//   - days maps a day to its month: the month's end (bits 0–39), its
+//     length class (days − 28, bits 40–47) and index (bits 48–63), so one
+//     load gives what the common case needs;
+//   - months gives each month's end and length class;
+//   - per key, cells give for each month a price version [from, to) of that
+//     key (the one in force at the month's start, else at its end), with one
+//     cell before the first month (no price) and one after the last boundary
+//     (the state from then on, which never changes);
+//   - recips are the multiply-shift reciprocals of every proration divisor.
+//
+// A piece of a record is rated from a cell only if it lies inside the
+// cell's version and inside the cell's month, and the quantity is within the
+// cell's overflow bound; which version a cell holds therefore affects speed
+// only, never the result.
+type fastTables struct {
+	off    int64 // UTC offset of the location, seconds
+	base   int64 // local seconds of day 0
+	days   []uint64
+	months []fastMonth
+	keys   []fastKey
+	cells  []fastCell
+	recips [16]recip // [divisor class × 4 + days − 28]
+}
+
+type fastMonth struct {
+	end   int64 // relative to base
+	class uint8 // days in month − 28
+}
+
+type fastKey struct {
+	off, n  int32 // cells[off : off+n]
+	m0      int32 // month of cells[off+1]
+	a, b, c int64 // num = a·days + b·hours + c
+	keep    int64 // MaxInt64: price changes do not split (monthly, none)
+	dc      uint8 // divisor class × 4
+}
+
+type fastCell struct {
+	from, to int64 // relative to base; from > to: no version
+	price    int64
+	maxQ     int64 // largest quantity with q·price·744 + d/2 ≤ MaxInt64
+	// The key's factor as masks: num = days&md | hours&mh | c.
+	md, mh, c int64
+	dc        uint8 // divisor class × 4
+}
+
+// recip divides n < 2^63 by d exactly: floor(n/d) = hi(n·m) >> s, with
+// m = ⌈2^(63+ℓ)/d⌉, ℓ = ⌈log2 d⌉, s = ℓ − 1 (Granlund & Montgomery 1994,
+// theorem 4.2 with N = 63); h = d/2 turns it into half-up rounding.
+type recip struct {
+	d, h, m uint64
+	s       uint8
+}
+
+func newRecip(d uint64) recip {
+	l := uint(bits.Len64(d - 1)) // ⌈log2 d⌉, d ≥ 2
+	q, rem := bits.Div64(uint64(1)<<(l-1), 0, d)
+	if rem != 0 {
+		q++
+	}
+	return recip{d: d, h: d / 2, m: q, s: uint8(l - 1)}
+}
+
+// divRound returns n/d rounded half up for 0 ≤ n ≤ MaxInt64 − d/2, d even.
+func (rc *recip) divRound(n uint64) uint64 {
+	hi, _ := bits.Mul64(n+rc.h, rc.m)
+	return hi >> rc.s
+}
+
+const (
+	maxHalfDivisor = 24 * 31 * QuantityScale / 2 // largest d/2
+	maxNum         = 24 * 31                     // most hours in a month
+	maxCellsPerKey = 12 * 100
+)
+
+// divisor classes (den × QuantityScale): 0 days×1000, 1 24×days×1000, 2
+// 1000, 3 24000.
+func (ft *fastTables) initRecips() {
+	for days := uint64(28); days <= 31; days++ {
+		j := days - 28
+		ft.recips[0*4+j] = newRecip(days * QuantityScale)
+		ft.recips[1*4+j] = newRecip(24 * days * QuantityScale)
+		ft.recips[2*4+j] = newRecip(QuantityScale)
+		ft.recips[3*4+j] = newRecip(24 * QuantityScale)
+	}
+}
+
+// kind returns the factor coefficients and divisor class of an item, as in
+// Rater.factor: num = a·days touched + b·hours touched + c.
+func kind(it *Item) (a, b, c int64, dc uint8) {
+	switch it.Basis {
+	case Monthly:
+		switch it.Proration {
+		case ProrateDays:
+			return 1, 0, 0, 0
+		case ProrateHours:
+			return 0, 1, 0, 1 * 4
+		default:
+			return 0, 0, 1, 2 * 4
+		}
+	case Daily:
+		if it.Proration == ProrateHours {
+			return 0, 1, 0, 3 * 4
+		}
+		return 1, 0, 0, 2 * 4
+	case Hourly:
+		return 0, 1, 0, 2 * 4
+	default: // OneTime: once, at the version in force at Start
+		return 0, 0, 1, 2 * 4
+	}
+}
+
+// monthIndex returns the index in r.months of the month holding local
+// second t.
+func (r *Rater) monthIndex(t int64) (int, bool) {
+	ms := r.months
+	if len(ms) < 2 || t < ms[0] || t >= ms[len(ms)-1] {
+		return 0, false
+	}
+	y, m, _, _ := r.monthAt(t)
+	return (y-tableFirstYear)*12 + int(m) - 1, true
+}
+
+// versionAtL returns the index of the version in force at local second t,
+// or -1.
+func versionAtL(vs []rateVersion, t int64) int {
+	for i := len(vs) - 1; i >= 0; i-- {
+		if vs[i].fromL <= t {
+			if t < vs[i].toL {
+				return i
+			}
+			return -1
+		}
+	}
+	return -1
+}
+
+func newFastTables(r *Rater) *fastTables {
+	// The calendar spans from the first version's month to ten years after
+	// the last boundary of any version, inside the month table.
+	gStart, gLast := math.MaxInt, -1
+	for _, k := range r.keys {
+		if len(k.vs) == 0 {
+			continue
+		}
+		if g, ok := r.monthIndex(k.vs[0].fromL); ok {
+			gStart = min(gStart, g)
+		}
+		for _, v := range k.vs {
+			b := v.fromL
+			if v.toL != math.MaxInt64 {
+				b = v.toL
+			}
+			g, ok := r.monthIndex(b)
+			if !ok {
+				g = len(r.months) - 2
+			}
+			gLast = max(gLast, g)
+		}
+	}
+	if gStart == math.MaxInt || gLast < gStart {
+		return nil
+	}
+	gEnd := min(gLast+1+120, len(r.months)-1) // exclusive
+	ft := &fastTables{off: r.off, base: r.months[gStart]}
+	ft.initRecips()
+	calEnd := r.months[gEnd] - ft.base
+	for g := gStart; g < gEnd; g++ {
+		days := (r.months[g+1] - r.months[g]) / 86400
+		mo := fastMonth{end: r.months[g+1] - ft.base, class: uint8(days - 28)}
+		for range days {
+			ft.days = append(ft.days, uint64(mo.end)|uint64(mo.class)<<40|uint64(g-gStart)<<48)
+		}
+		ft.months = append(ft.months, mo)
+	}
+	none := fastCell{from: math.MaxInt64, to: math.MinInt64}
+	cell := func(vs []rateVersion, i int) fastCell {
+		if i < 0 {
+			return none
+		}
+		v := vs[i]
+		c := fastCell{from: max(v.fromL-ft.base, 0), to: calEnd, price: v.price, maxQ: math.MaxInt64}
+		if v.toL != math.MaxInt64 {
+			c.to = min(v.toL-ft.base, calEnd)
+		}
+		if v.price > 0 {
+			c.maxQ = (math.MaxInt64 - maxHalfDivisor) / (v.price * maxNum)
+		}
+		return c
+	}
+	for _, k := range r.keys {
+		a, b, c, dc := kind(&k.item.it)
+		fk := fastKey{off: int32(len(ft.cells)), a: a, b: b, c: c, dc: dc, keep: math.MinInt64}
+		cell := func(vs []rateVersion, i int) fastCell {
+			fc := cell(vs, i)
+			fc.md, fc.mh, fc.c, fc.dc = -a, -b, c, dc
+			return fc
+		}
+		if it := &k.item.it; it.Basis == Monthly && it.Proration == ProrateNone {
+			fk.keep = math.MaxInt64
+		}
+		g0, _ := r.monthIndex(k.vs[0].fromL)
+		lastB := int64(math.MinInt64)
+		for _, v := range k.vs {
+			lastB = max(lastB, v.fromL)
+			if v.toL != math.MaxInt64 {
+				lastB = max(lastB, v.toL)
+			}
+		}
+		gL, ok := r.monthIndex(lastB)
+		if !ok {
+			gL = len(r.months) - 2
+		}
+		gL = min(gL, gEnd-1)
+		ft.cells = append(ft.cells, none)
+		if g0 >= gStart && gL >= g0 && gL-g0 < maxCellsPerKey {
+			for g := g0; g <= gL; g++ {
+				i := versionAtL(k.vs, r.months[g])
+				if i < 0 {
+					i = versionAtL(k.vs, r.months[g+1]-1)
+				}
+				ft.cells = append(ft.cells, cell(k.vs, i))
+			}
+			ft.cells = append(ft.cells, cell(k.vs, versionAtL(k.vs, lastB)))
+			fk.m0 = int32(g0 - gStart)
+		} else {
+			fk.m0 = math.MaxInt32 / 2 // every month maps to the "none" cell
+		}
+		fk.n = int32(len(ft.cells)) - fk.off
+		ft.keys = append(ft.keys, fk)
+	}
+	return ft
+}
+
+// rate rates one record from the tables: start and end are Unix seconds
+// (start rounded down, end rounded up). It walks the record month by month
+// like walkFast; ok is false when the record needs the general path (a
+// piece's instant is not covered by its month's cell, a quantity may
+// overflow, or the record leaves the tables). It then has done nothing.
+func (ft *fastTables) rate(key RateKey, q Quantity, start, end int64) (int64, bool) {
+	t := start + ft.off - ft.base
+	e := end + ft.off - ft.base
+	day := uint64(t) / 86400
+	if day >= uint64(len(ft.days)) || uint64(key) >= uint64(len(ft.keys)) || e < t {
+		return 0, false
+	}
+	if e == t {
+		return 0, true // an empty interval costs nothing, priced or not
+	}
+	k := &ft.keys[key]
+	mi := int(ft.days[day] >> 48)
+	var total int64
+	for {
+		mo := &ft.months[mi]
+		c := &ft.cells[int(k.off)+min(max(mi-int(k.m0)+1, 0), int(k.n)-1)]
+		if t < c.from || t >= c.to || uint64(q) > uint64(c.maxQ) {
+			return 0, false
+		}
+		// A price change splits the piece, except for a monthly item
+		// without proration (keep = MaxInt64), charged at the entry price.
+		seg := min(e, mo.end, max(c.to, k.keep))
+		days := (uint64(seg)+86399)/86400 - uint64(t)/86400
+		hours := (uint64(seg)+3599)/3600 - uint64(t)/3600
+		num := k.a*int64(days) + k.b*int64(hours) + k.c
+		rc := &ft.recips[k.dc+mo.class]
+		total += int64(rc.divRound(uint64(int64(q) * c.price * num)))
+		if total < 0 { // pieces are ≥ 0: the sum wrapped
+			return 0, false
+		}
+		if seg >= e {
+			return total, true
+		}
+		if seg == mo.end {
+			if mi++; mi >= len(ft.months) {
+				return 0, false
+			}
+		}
+		t = seg
+	}
+}

@@ -1,0 +1,372 @@
+package billing
+
+import (
+	"errors"
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fastCatalog has every basis and proration, two vendors, a price change on
+// the 1st of a month and one mid-month, a closed version with a gap after
+// it, and the largest allowed unit price (10^12 分), so the overflow edges
+// are reachable.
+func fastCatalog(t testing.TB) *Catalog {
+	t.Helper()
+	items := []Item{
+		{Code: "IAAS-ECS-VCPU", Name: "云主机vCPU", Unit: "核·月", Basis: Monthly, Proration: ProrateDays},
+		{Code: "IAAS-EVS-SSD", Name: "云硬盘", Unit: "GiB·月", Basis: Monthly, Proration: ProrateHours},
+		{Code: "IAAS-NET-BW", Name: "带宽", Unit: "Mbps·月", Basis: Monthly, Proration: ProrateNone},
+		{Code: "PAAS-RDS-INST", Name: "云数据库实例", Unit: "实例·日", Basis: Daily, Proration: ProrateNone},
+		{Code: "PAAS-RDS-HOUR", Name: "云数据库按时", Unit: "实例·日", Basis: Daily, Proration: ProrateHours},
+		{Code: "IAAS-GPU-HOUR", Name: "GPU", Unit: "卡·时", Basis: Hourly, Proration: ProrateNone},
+		{Code: "SVC-MIG-ONCE", Name: "迁移服务", Unit: "次", Basis: OneTime, Proration: ProrateNone},
+	}
+	var prices []Price
+	for i, it := range items {
+		base := int64(1000*(i+1) + 37)
+		prices = append(prices,
+			Price{Item: it.Code, Vendor: "v1", UnitPrice: base, From: day(2026, 1, 1)},
+			Price{Item: it.Code, Vendor: "v1", UnitPrice: base * 9 / 10, From: day(2026, 7, 1)},
+			Price{Item: it.Code, Vendor: "v1", UnitPrice: base * 11 / 10, From: day(2026, 10, 17)},
+			Price{Item: it.Code, Vendor: "v2", UnitPrice: maxUnitPrice - int64(i), From: day(2025, 12, 15), To: day(2026, 5, 1)},
+			Price{Item: it.Code, Vendor: "v2", UnitPrice: 3, From: day(2026, 6, 10), To: day(2199, 11, 20)},
+		)
+	}
+	c, err := NewCatalog(items, prices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// exactAmount rates rec with Rate's pieces and recomputes every piece with
+// big.Rat: Σ round_half_up(Quantity/1000 × UnitPrice × Num/Den).
+func exactAmount(t *testing.T, r *Rater, rec UsageRecord) (int64, error) {
+	t.Helper()
+	var pieces []Piece
+	if _, err := r.Rate(rec, time.Time{}, time.Time{}, func(p Piece) { pieces = append(pieces, p) }); err != nil {
+		return 0, err
+	}
+	sum := new(big.Int)
+	for _, p := range pieces {
+		x := new(big.Rat).SetFrac(big.NewInt(int64(p.Quantity)), big.NewInt(QuantityScale))
+		x.Mul(x, new(big.Rat).SetInt64(p.UnitPrice))
+		x.Mul(x, new(big.Rat).SetFrac(big.NewInt(p.Num), big.NewInt(p.Den)))
+		// half up for x ≥ 0: floor(x + 1/2)
+		x.Add(x, big.NewRat(1, 2))
+		sum.Add(sum, new(big.Int).Quo(x.Num(), x.Denom()))
+	}
+	if !sum.IsInt64() {
+		return 0, ErrOverflow
+	}
+	return sum.Int64(), nil
+}
+
+func randomRecord(rng *rand.Rand, items []string) UsageRecord {
+	base := tm(2025, 11, 1, 0, 0)
+	start := base.Add(time.Duration(rng.Int64N(500*24*3600)) * time.Second)
+	switch rng.IntN(20) {
+	case 0: // around the end of the month table and the v2 gap
+		start = tm(2199, 10, 1, 0, 0).Add(time.Duration(rng.Int64N(2*365*24*3600)) * time.Second)
+	case 1: // far after the last boundary: the "after" cells
+		start = tm(2040+rng.IntN(100), time.Month(1+rng.IntN(12)), 1, 0, 0).Add(time.Duration(rng.Int64N(40*24*3600)) * time.Second)
+	case 2: // before any price
+		start = tm(1900+rng.IntN(120), 1, 1, 0, 0).Add(time.Duration(rng.Int64N(400*24*3600)) * time.Second)
+	case 3: // month and version boundaries exactly
+		ms := []time.Time{tm(2026, 1, 1, 0, 0), tm(2026, 7, 1, 0, 0), tm(2026, 10, 17, 0, 0), tm(2026, 5, 1, 0, 0), tm(2026, 6, 10, 0, 0), tm(2026, 2, 28, 23, 0)}
+		start = ms[rng.IntN(len(ms))]
+	}
+	if rng.IntN(3) == 0 {
+		start = start.Add(time.Duration(rng.Int64N(1e9)))
+	}
+	var d time.Duration
+	switch rng.IntN(6) {
+	case 0:
+		d = 0
+	case 1:
+		d = time.Duration(rng.Int64N(2e9)) // under two seconds
+	case 2:
+		d = time.Duration(rng.Int64N(70*24*3600)) * time.Second
+	default:
+		d = time.Duration(rng.Int64N(72*3600)) * time.Second
+	}
+	end := start.Add(d)
+	if rng.IntN(4) == 0 {
+		end = end.Add(time.Duration(rng.Int64N(1e9)))
+	}
+	var q Quantity
+	maxQ := int64((math.MaxInt64 - maxHalfDivisor) / (maxUnitPrice * maxNum))
+	switch rng.IntN(8) {
+	case 0: // at the fast path's overflow bound for the 10^12 prices
+		q = Quantity(maxQ - 2 + rng.Int64N(5))
+	case 1: // overflowing int64 in the product, some in the result
+		q = Quantity(rng.Int64N(math.MaxInt64))
+	case 2:
+		q = Quantity(rng.Int64N(1 << 40))
+	case 3:
+		q = 0
+	default:
+		q = Quantity(rng.Int64N(200000))
+	}
+	return UsageRecord{Key: "k", Source: SourceVendor, Vendor: []string{"v1", "v2"}[rng.IntN(2)], Department: "d",
+		Item: items[rng.IntN(len(items))], Quantity: q, Start: start, End: end}
+}
+
+// TestRateBatchMatchesExact: RateBatch, Rate's total and Rate's pieces
+// recomputed in big.Rat agree on random records (fixed seed), including
+// overflow edges, month and price splits, gaps and the ends of the tables;
+// and the single-piece tables take most ordinary records.
+func TestRateBatchMatchesExact(t *testing.T) {
+	r := NewRater(fastCatalog(t), tz)
+	if r.ft == nil {
+		t.Fatal("no fast tables for a fixed-offset location")
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	items := []string{"IAAS-ECS-VCPU", "IAAS-EVS-SSD", "IAAS-NET-BW", "PAAS-RDS-INST", "PAAS-RDS-HOUR", "IAAS-GPU-HOUR", "SVC-MIG-ONCE"}
+	const n = 30000
+	recs := make([]UsageRecord, n)
+	us := make([]CompactUsage, n)
+	for i := range recs {
+		recs[i] = randomRecord(rng, items)
+		u, err := r.Compact(recs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		us[i] = u
+	}
+	// Batches of 1000, so one overflowing batch total does not hide the rest.
+	var gotIssues, wantIssues []testIssue
+	fast, ordinary := 0, 0
+	for lo := 0; lo < n; lo += 1000 {
+		chunk := us[lo : lo+1000]
+		total, iss := r.RateBatch(chunk)
+		for _, is := range iss {
+			gotIssues = append(gotIssues, testIssue{lo + is.Index, errors.Is(is.Err, ErrNoPrice), errors.Is(is.Err, ErrOverflow)})
+		}
+		var want int64
+		wantOver := false
+		for j := range chunk {
+			i := lo + j
+			exact, err := exactAmount(t, r, recs[i])
+			total1, err1 := r.Rate(recs[i], time.Time{}, time.Time{}, nil)
+			if (err == nil) != (err1 == nil) || (err == nil && exact != total1) {
+				t.Fatalf("%v: Rate total %d, %v; exact %d, %v", recs[i], total1, err1, exact, err)
+			}
+			if err != nil {
+				wantIssues = append(wantIssues, testIssue{i, errors.Is(err, ErrNoPrice), errors.Is(err, ErrOverflow)})
+				if chunk[j].Amount != 0 {
+					t.Fatalf("%v: issue but Amount %d", recs[i], chunk[j].Amount)
+				}
+				continue
+			}
+			if s, ok := addChecked(want, exact); ok && !wantOver {
+				want = s
+			} else {
+				wantIssues = append(wantIssues, testIssue{i, false, true})
+				wantOver = true // later records of the chunk may still fit: recomputed below
+				continue
+			}
+			if chunk[j].Amount != exact {
+				t.Fatalf("%v (%+v): RateBatch %d, exact %d", recs[i], chunk[j], chunk[j].Amount, exact)
+			}
+			// Ordinary: v1 in 2026 without a mid-month price change (in
+			// one month or across month ends and the July change).
+			if m, me := MonthOf(recs[i].Start, tz), MonthOf(recs[i].End.Add(-time.Nanosecond), tz); recs[i].Vendor == "v1" &&
+				recs[i].Quantity < 200000 && m.Year == 2026 && me.Year == 2026 && m.Month <= 9 && me.Month <= 9 && recs[i].Start.Before(recs[i].End) {
+				ordinary++
+				if _, ok := r.ft.rate(chunk[j].Key, chunk[j].Quantity, chunk[j].Start, chunk[j].End); ok {
+					fast++
+				}
+			}
+		}
+		if !wantOver && total != want {
+			t.Fatalf("batch %d: total %d, want %d", lo/1000, total, want)
+		}
+		if wantOver {
+			// Overflow of the running total depends on order; compare the
+			// rated records' sum instead.
+			var s int64
+			for _, u := range chunk {
+				s += u.Amount
+			}
+			if s != total {
+				t.Fatalf("batch %d: total %d, amounts sum to %d", lo/1000, total, s)
+			}
+			gotIssues = dropOverflows(gotIssues, lo, lo+1000)
+			wantIssues = dropOverflows(wantIssues, lo, lo+1000)
+		}
+	}
+	if diff := cmp.Diff(wantIssues, gotIssues); diff != "" {
+		t.Errorf("issues (-want +got):\n%s", diff)
+	}
+	if fast != ordinary || ordinary < 1000 {
+		t.Errorf("fast path took %d of %d ordinary 2026 records", fast, ordinary)
+	}
+	t.Logf("fast path: %d of %d ordinary records; %d issues", fast, ordinary, len(gotIssues))
+}
+
+type testIssue struct {
+	Index   int
+	NoPrice bool
+	Over    bool
+}
+
+// dropOverflows drops overflow issues in [lo, hi): which record overflows a
+// batch total depends on the order of the additions.
+func dropOverflows(s []testIssue, lo, hi int) []testIssue {
+	out := s[:0]
+	for _, x := range s {
+		if x.Index >= lo && x.Index < hi && x.Over {
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// TestRecipDivRound: the multiply-shift division with half-up rounding
+// equals big.Int arithmetic for every divisor on random and edge numerators.
+func TestRecipDivRound(t *testing.T) {
+	var ft fastTables
+	ft.initRecips()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, rc := range ft.recips {
+		d := rc.d
+		lim := uint64(math.MaxInt64) - rc.h
+		ns := []uint64{0, 1, rc.h - 1, rc.h, rc.h + 1, d - 1, d, d + 1, lim, lim - 1, lim - d, lim / d * d, lim/d*d - 1, lim/d*d - rc.h}
+		for range 20000 {
+			ns = append(ns, rng.Uint64N(lim+1), rng.Uint64N(1<<40), rng.Uint64N(d)*d+rc.h-uint64(rng.IntN(2)))
+		}
+		for _, n := range ns {
+			if n > lim {
+				continue
+			}
+			want := new(big.Int).SetUint64(n)
+			want.Lsh(want, 1).Add(want, new(big.Int).SetUint64(d)).Quo(want, new(big.Int).SetUint64(2*d))
+			if got := rc.divRound(n); got != want.Uint64() {
+				t.Fatalf("divRound(%d / %d) = %d, want %d", n, d, got, want.Uint64())
+			}
+		}
+	}
+}
+
+// TestRateBatchSlowLocation: without a fixed offset there are no tables and
+// RateBatch gives Rate's results through the calendar path.
+func TestRateBatchSlowLocation(t *testing.T) {
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no tzdata:", err)
+	}
+	r := NewRater(fastCatalog(t), loc)
+	if r.ft != nil {
+		t.Fatal("fast tables for a location with daylight saving time")
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	items := []string{"IAAS-ECS-VCPU", "IAAS-EVS-SSD", "PAAS-RDS-HOUR", "SVC-MIG-ONCE"}
+	for range 2000 {
+		rec := randomRecord(rng, items)
+		u, err := r.Compact(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, werr := r.Rate(rec, time.Time{}, time.Time{}, nil)
+		us := []CompactUsage{u}
+		got, iss := r.RateBatch(us)
+		if (werr == nil) != (len(iss) == 0) || (werr == nil && got != want) {
+			t.Fatalf("%v: RateBatch %d %v, Rate %d %v", rec, got, iss, want, werr)
+		}
+	}
+}
+
+func TestCompactAndKeyErrors(t *testing.T) {
+	r := NewRater(fastCatalog(t), tz)
+	rec := UsageRecord{Key: "k", Vendor: "v1", Item: "IAAS-ECS-VCPU", Quantity: Units(1), Start: tm(2026, 3, 1, 0, 0), End: tm(2026, 3, 2, 0, 0)}
+	bad := func(f func(*UsageRecord)) UsageRecord { c := rec; f(&c); return c }
+	for _, tc := range []struct {
+		name string
+		rec  UsageRecord
+		want error
+	}{
+		{"unknown item", bad(func(u *UsageRecord) { u.Item = "IAAS-NOPE-X" }), ErrUnknownItem},
+		{"negative", bad(func(u *UsageRecord) { u.Quantity = -1 }), ErrNegative},
+		{"vendor without price", bad(func(u *UsageRecord) { u.Vendor = "v9" }), ErrNoPrice},
+	} {
+		if _, err := r.Compact(tc.rec); !errors.Is(err, tc.want) {
+			t.Errorf("%s: Compact: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	if _, err := r.Key("IAAS-ECS-VCPU", "v9"); !errors.Is(err, ErrNoPrice) {
+		t.Errorf("Key without price: %v", err)
+	}
+	us := []CompactUsage{{Key: 9999, Quantity: 1, Start: 1, End: 2}, {Key: 0, Quantity: -5, Start: 1, End: 2}}
+	if _, iss := r.RateBatch(us); len(iss) != 2 || !errors.Is(iss[0].Err, ErrInvalid) || !errors.Is(iss[1].Err, ErrNegative) {
+		t.Errorf("bad compact records: %v", iss)
+	}
+	// One-time and empty intervals.
+	once, _ := r.Compact(bad(func(u *UsageRecord) { u.Item = "SVC-MIG-ONCE"; u.End = u.Start }))
+	empty, _ := r.Compact(bad(func(u *UsageRecord) { u.End = u.Start }))
+	if once.End != once.Start+1 || empty.End != empty.Start {
+		t.Errorf("one-time %+v, empty %+v", once, empty)
+	}
+}
+
+// TestRateBatchDoesNotAllocate guards the batch hot path.
+func TestRateBatchDoesNotAllocate(t *testing.T) {
+	r := NewRater(fastCatalog(t), tz)
+	rng := rand.New(rand.NewPCG(1, 1))
+	var us []CompactUsage
+	for len(us) < 512 {
+		rec := randomRecord(rng, []string{"IAAS-ECS-VCPU", "IAAS-GPU-HOUR", "PAAS-RDS-HOUR"})
+		rec.Vendor, rec.Quantity = "v1", Quantity(rng.Int64N(100000))
+		if rec.Start.Year() != 2026 {
+			continue
+		}
+		u, err := r.Compact(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		us = append(us, u)
+	}
+	allocs := testing.AllocsPerRun(50, func() {
+		if _, iss := r.RateBatch(us); len(iss) != 0 {
+			t.Fatal(iss)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("RateBatch allocates %.1f times per batch", allocs)
+	}
+}
+
+// TestRateBatchConcurrent: one Rater rates batches from several goroutines
+// (run with -race); every goroutine gets the same amounts.
+func TestRateBatchConcurrent(t *testing.T) {
+	r := NewRater(fastCatalog(t), tz)
+	rng := rand.New(rand.NewPCG(8, 8))
+	var base []CompactUsage
+	for len(base) < 2000 {
+		rec := randomRecord(rng, []string{"IAAS-ECS-VCPU", "IAAS-NET-BW", "PAAS-RDS-HOUR"})
+		if u, err := r.Compact(rec); err == nil {
+			base = append(base, u)
+		}
+	}
+	want := append([]CompactUsage(nil), base...)
+	r.RateBatch(want)
+	errs := make(chan string, 4)
+	for range 4 {
+		go func() {
+			us := append([]CompactUsage(nil), base...)
+			r.RateBatch(us)
+			errs <- cmp.Diff(want, us)
+		}()
+	}
+	for range 4 {
+		if d := <-errs; d != "" {
+			t.Errorf("concurrent batch differs:\n%s", d)
+		}
+	}
+}
