@@ -112,6 +112,11 @@ type Options struct {
 	// Vendors configures the dispatcher and the vendors' completion
 	// callbacks. The zero value is valid; see VendorOptions.
 	Vendors VendorOptions
+
+	// Assessment configures the assessment of departments and vendors
+	// (考核评价): schemes, options and the sources the platform does not
+	// hold. The zero value is valid; see AssessmentOptions.
+	Assessment AssessmentOptions
 }
 
 // Validate reports the first wrong field as an *OptionError (for a bad
@@ -174,6 +179,9 @@ func (o Options) Validate() error {
 	if err := o.Vendors.validate(o.Providers); err != nil {
 		return err
 	}
+	if err := o.Assessment.Validate(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -212,6 +220,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.QuotaHoldMargin == 0 {
 		o.QuotaHoldMargin = DefaultHoldMargin
+	}
+	if o.Billing.DeductionTiers == nil { // billing credits what the assessment finds
+		o.Billing.DeductionTiers = CreditDeductionTiers(o.Assessment.vendorOptions().Credits)
 	}
 	return o
 }

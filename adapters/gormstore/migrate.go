@@ -76,6 +76,7 @@ func Migrations() []Migration {
 	all = append(all, quotaMigrations()...)
 	all = append(all, billingMigrations()...)
 	all = append(all, assessmentMigrations()...)
+	all = append(all, assessmentRecordMigrations()...)
 	all = append(all, dispatchMigrations()...)
 	slices.SortStableFunc(all, func(a, b Migration) int { return a.Version - b.Version })
 	return all
