@@ -161,6 +161,10 @@ func items(its []workflow.Item) []govcloud.Item {
 	return out
 }
 
+// PromoteKey is the key of an application's promotion job (go-live, 第十条):
+// "<application ID>/promote". An application is promoted once.
+func PromoteKey(application string) string { return application + "/promote" }
+
 // jobOf derives the job of a transition, if any.
 func (d *Dispatcher) jobOf(ctx context.Context, t workflow.Transition) (Job, bool, error) {
 	j := Job{Application: t.ApplicationID, Seq: t.Seq, Vendor: t.Vendor, Status: StatusPending, NextAt: t.At, CreatedAt: t.At, UpdatedAt: t.At}
@@ -168,8 +172,18 @@ func (d *Dispatcher) jobOf(ctx context.Context, t workflow.Transition) (Job, boo
 	var req any
 	switch {
 	case t.Trigger == workflow.TriggerActivate && t.From == workflow.StateFinalReview:
-		// Go-live (第十条); re-activation after a major change's tests is not a promotion.
-		j.Key = t.IdempotencyKey + "/promote"
+		// Go-live (第十条): the trial environment becomes the formal one, once per
+		// application. A major change's retest also ends in final review and
+		// activation, but the environment is formal already: that is no promotion.
+		// The job is keyed by application, so the first activation's job (or its
+		// redelivery) is found and nothing new is enqueued.
+		j.Key = PromoteKey(t.ApplicationID)
+		switch _, err := d.o.Store.Get(ctx, j.Key); {
+		case err == nil:
+			return Job{}, false, nil
+		case !errors.Is(err, ErrNotFound):
+			return Job{}, false, fmt.Errorf("dispatch: promotion of %q: %w", t.ApplicationID, err)
+		}
 		order.Key, order.WorkOrder = j.Key, j.Key
 		j.Op, req = govcloud.OpPromote, govcloud.PromoteRequest{Order: order}
 	case t.WorkOrder != "":

@@ -472,3 +472,66 @@ func TestCompletionRefusedRaisedAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// A major change ends in final review and activation again; the environment is
+// formal already, so the dispatcher promotes an application once: no second
+// promotion job (which a vendor refuses as "already formal", blocking the
+// application's later jobs).
+func TestPromotedOnceAcrossMajorChange(t *testing.T) {
+	r := newRig(t, simprovider.Options{Seed: 9}, dispatch.NewMemStore())
+	v := r.env
+	ctx := context.Background()
+	a := v.Submit(3)
+	v.Fire(workflowtest.Authority, a.ID, workflow.TriggerAccept, workflow.Input{})
+	v.Fire(workflowtest.Authority, a.ID, workflow.TriggerApprove, workflow.Input{TrialDays: 20})
+	r.pump(500, 30*time.Minute, func() bool { return r.state(a.ID) == workflow.StateTrial })
+	v.PassTests(a.ID, []workflow.TestKind{workflow.TestFunction, workflow.TestPerformance, workflow.TestSecurity}, 3)
+	v.Fire(workflowtest.Dept, a.ID, workflow.TriggerSubmitTests, workflow.Input{})
+	v.Fire(workflowtest.Authority, a.ID, workflow.TriggerActivate, workflow.Input{})
+	// idle: every transition delivered to the dispatcher and no job left to run.
+	idle := func() bool {
+		n, err := r.relay.DeliverOnce(ctx, r.d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, err := r.store.List(ctx, dispatch.StatusPending, dispatch.StatusWaiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n == 0 && len(js) == 0
+	}
+	r.pump(500, 30*time.Minute, idle)
+
+	major := []workflow.Item{{Code: "ecs.4c8g", Quantity: 6}}
+	v.Fire(workflowtest.Dept, a.ID, workflow.TriggerRequestChange, workflow.Input{Change: &workflow.ChangeSpec{Items: major, Major: true},
+		Materials: append(workflowtest.Mats(workflow.MaterialChangePlan), workflowtest.SubmitMaterials()...)})
+	v.Fire(workflowtest.Authority, a.ID, workflow.TriggerApproveChange, workflow.Input{})
+	r.pump(500, 30*time.Minute, func() bool { return r.state(a.ID) == workflow.StateChangeTesting })
+	v.PassTests(a.ID, []workflow.TestKind{workflow.TestPerformance, workflow.TestSecurity}, 3)
+	v.Fire(workflowtest.Dept, a.ID, workflow.TriggerSubmitTests, workflow.Input{})
+	v.Fire(workflowtest.Authority, a.ID, workflow.TriggerActivate, workflow.Input{})
+	r.pump(500, 30*time.Minute, idle)
+
+	jobs, err := r.store.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		Key    string
+		Op     govcloud.Op
+		Status dispatch.Status
+	}
+	var got []row
+	for _, j := range jobs {
+		if j.Op == govcloud.OpPromote {
+			got = append(got, row{j.Key, j.Op, j.Status})
+		}
+	}
+	want := []row{{dispatch.PromoteKey(a.ID), govcloud.OpPromote, dispatch.StatusDone}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("promotion jobs (-want +got)\n%s", d)
+	}
+	if len(r.fails) != 0 {
+		t.Errorf("failures raised: %+v", r.fails)
+	}
+}
