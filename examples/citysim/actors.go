@@ -94,19 +94,20 @@ func pick(rng *rand.Rand, cum []float64) int {
 	return min(i, len(cum)-1)
 }
 
-// drawItems draws an application's resources in the codes of the platform's
-// default footprint table (govcloud.DefaultFootprints).
+// drawItems draws an application's resources in the codes of the simulated
+// billing catalog (billing.go, simCatalogItems; the same footprints as
+// govcloud.DefaultFootprints).
 func drawItems(rng *rand.Rand, zone workflow.Zone, level int) []workflow.Item {
-	vm := []string{"ecs.2c4g", "ecs.4c8g", "ecs.8c16g"}[rng.IntN(3)]
-	items := []workflow.Item{{Code: vm, Quantity: int64(1 + rng.IntN(6))}, {Code: "evs.gb", Quantity: int64(100 * (1 + rng.IntN(20)))}}
+	vm := []string{codeECS2C4G, codeECS4C8G, codeECS8C16G}[rng.IntN(3)]
+	items := []workflow.Item{{Code: vm, Quantity: int64(1 + rng.IntN(6))}, {Code: codeEVS, Quantity: int64(100 * (1 + rng.IntN(20)))}}
 	if rng.Float64() < 0.4 {
-		items = append(items, workflow.Item{Code: "rds.mysql", Quantity: int64(1 + rng.IntN(2))})
+		items = append(items, workflow.Item{Code: codeRDS, Quantity: int64(1 + rng.IntN(2))})
 	}
 	if zone == workflow.PublicZone {
-		items = append(items, workflow.Item{Code: "bw.mbps", Quantity: int64(10 * (1 + rng.IntN(10)))}, workflow.Item{Code: "eip", Quantity: 1})
+		items = append(items, workflow.Item{Code: codeBW, Quantity: int64(10 * (1 + rng.IntN(10)))}, workflow.Item{Code: codeEIP, Quantity: 1})
 	}
 	if level >= 3 {
-		items = append(items, workflow.Item{Code: "sec.service", Quantity: 1})
+		items = append(items, workflow.Item{Code: codeSEC, Quantity: 1})
 	}
 	return items
 }
@@ -147,10 +148,6 @@ func (s *Sim) deptActor(a *appSim) workflow.Actor {
 	return workflow.Actor{Role: workflow.RoleDepartment, ID: s.depts[a.dept].ID}
 }
 
-func (s *Sim) vendorActor(a *appSim) workflow.Actor {
-	return workflow.Actor{Role: workflow.RoleVendor, ID: a.cur.Vendor}
-}
-
 // fire fires trig as actor and records the transition.
 func (s *Sim) fire(ctx context.Context, a *appSim, actor workflow.Actor, trig workflow.Trigger, in workflow.Input) error {
 	s.ids.use("wo")
@@ -160,21 +157,6 @@ func (s *Sim) fire(ctx context.Context, a *appSim, actor workflow.Actor, trig wo
 	if err != nil {
 		return err
 	}
-	return s.record(ctx, a, trig, before, after)
-}
-
-// complete completes the application's open work order as its vendor.
-func (s *Sim) complete(ctx context.Context, a *appSim, note string) error {
-	s.ids.use("wo")
-	before := a.cur
-	wo := a.cur.OpenWorkOrder
-	after, err := s.eng.CompleteWorkOrder(ctx, s.vendorActor(a), wo, workflow.Completion{
-		Key: wo + "/done", Note: note, Attachments: []workflow.Attachment{attachment(a.cur.ID, "work_order_"+wo, 1)}})
-	if err != nil {
-		return err
-	}
-	trig := map[workflow.State]workflow.Trigger{workflow.StateProvisioning: workflow.TriggerProvideTrial,
-		workflow.StateChangeExecuting: workflow.TriggerCompleteChange, workflow.StateReclaiming: workflow.TriggerCompleteReclaim}[before.State]
 	return s.record(ctx, a, trig, before, after)
 }
 
@@ -247,10 +229,6 @@ func (s *Sim) handle(ctx context.Context, ev event) error {
 			return err
 		}
 		a.vendor = s.vendorOf[a.cur.Vendor]
-	case actProvide, actCompleteChange, actReclaim:
-		if err := s.complete(ctx, a, "工单已完成"); err != nil {
-			return err
-		}
 	case actTest:
 		kind := a.pending[0]
 		fail := map[workflow.TestKind]float64{workflow.TestFunction: dep.FunctionFailRate,
@@ -383,8 +361,10 @@ func (s *Sim) plan(a *appSim, now time.Time) error {
 			return at(scaleLatency(auth.Approve, 0.5), actWithdraw)
 		}
 		return at(auth.Approve, actApprove)
-	case workflow.StateProvisioning:
-		return at(s.sc.Vendors[a.vendor].TrialEnvironment, actProvide)
+	case workflow.StateProvisioning, workflow.StateChangeExecuting, workflow.StateReclaiming:
+		// The vendor's work order: the platform's dispatcher sends it to the
+		// vendor (vendors.go) and records its completion.
+		return nil
 	case workflow.StateTrial, workflow.StateChangeTesting:
 		// Entered just now (acts inside the state schedule their own successor).
 		a.pending = s.requiredTests(a)
@@ -412,12 +392,8 @@ func (s *Sim) plan(a *appSim, now time.Time) error {
 		return nil
 	case workflow.StateChangeReview:
 		return at(auth.ChangeReview, actChangeReview)
-	case workflow.StateChangeExecuting:
-		return at(s.sc.Vendors[a.vendor].Change, actCompleteChange)
 	case workflow.StateTerminationReview:
 		return at(auth.TerminationReview, actTerminationReview)
-	case workflow.StateReclaiming:
-		return at(s.sc.Vendors[a.vendor].Reclaim, actReclaim)
 	}
 	return nil // terminal
 }

@@ -6,9 +6,18 @@
 // with seeded behaviour of the authority (review times drawn in working time,
 // rejections, denials, trial extensions, final review, change and termination
 // reviews), the departments (resubmissions, withdrawals, tests that sometimes fail,
-// changes, terminations) and three vendors (trial environments, changes and reclaims
-// completed as work orders with seeded latency, some late). Everything is persisted:
-// SQLite out/citysim.db by default (removed and recreated at start), or PostgreSQL
+// changes, terminations) and three vendors. The vendors are seeded
+// adapters/simprovider instances passed as govcloud.Options.Providers: each work
+// order (trial environment, change, reclaim) goes outbox → the platform's
+// dispatcher → the vendor's API, whose latency is drawn in working time and which
+// injects timeouts, server errors and partial deliveries at the scenario's rates;
+// the dispatcher retries with backoff on the simulated clock, polls, and records
+// the completion in the workflow. The event loop runs the dispatcher in
+// deterministic rounds (Platform.DispatchOnce, no goroutines) when a job appears
+// and when one falls due (vendors.go). The summary's vendor section counts each
+// vendor's calls, retries and on-time rate, and checks that no work order was
+// lost (created = completed + open + raised; otherwise the run fails).
+// Everything is persisted: SQLite out/citysim.db by default (removed and recreated at start), or PostgreSQL
 // with -db. The summary shows the states at year end, the on-time rate per step and
 // party, the vendors' work orders, what is overdue at year end by party, the audit
 // chains verified (any failure is an error exit), and the statutory deadline plan.
@@ -33,6 +42,19 @@
 // and the comparison of allocators; summary.go the text summary; deadlines.go the
 // statutory deadline plan. Later stages plug in as a Hook (sees every transition in
 // simulated time) and a Section of the summary.
+//
+// Two stages ship with the command. billing.go (BillingStage) loads a catalog whose
+// item codes are the ones the applications use (IAAS-ECS-4C8G …, priced per vendor
+// in 分) and each department's budget; after every month it calls
+// Platform.MeterMonth, drafts the statements per department × vendor, has the vendor
+// confirm them, audits them (availability deductions, a seeded few adjustments with
+// reasons) and approves them; in the next year it settles the year (due 30
+// September) and writes settlement.xlsx and tidy CSVs to -out. assessment.go
+// (AssessmentStage) scores every department and vendor with the preset schemes from
+// the simulation's register, utilisation pattern, billed costs, work orders, surveys
+// and outages, saves the runs in the platform's database and writes scorecards.csv
+// and scorecards.xlsx. The scenario's "billing" object sets the policy (bill_trial)
+// and the audit.
 //
 // # Scenario file
 //

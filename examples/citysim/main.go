@@ -92,7 +92,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	started := time.Now()
-	sim, err := NewSim(ctx, cfg.scenario, Options{OutDir: cfg.out, PostgresDSN: cfg.db, Progress: stderr})
+	sim, err := NewSim(ctx, cfg.scenario, Options{OutDir: cfg.out, PostgresDSN: cfg.db, Progress: stderr,
+		Hooks: []Hook{NewBillingStage(cfg.out), NewAssessmentStage(cfg.out)}})
 	if err != nil {
 		return err
 	}
@@ -110,6 +111,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "citysim: %d 次流转 transitions in %s (wall time)\n", rep.Transitions, time.Since(started).Round(time.Millisecond))
 	if len(rep.AuditFailures) > 0 {
 		return fmt.Errorf("%d of %d audit chains do not verify", len(rep.AuditFailures), rep.Total)
+	}
+	if err := rep.Dispatch.Balance(); err != nil {
+		return err
 	}
 	if rep.AuditRecords != rep.Transitions {
 		return fmt.Errorf("the audit trail holds %d records but the simulation made %d transitions", rep.AuditRecords, rep.Transitions)

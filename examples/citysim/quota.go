@@ -88,7 +88,7 @@ func (s *Sim) setupQuota(ctx context.Context) error {
 		plan.Actual[i] = full(nil)
 	}
 	for _, a := range s.apps {
-		v, err := govcloud.Demand(govcloud.DefaultFootprints(), a.items)
+		v, err := govcloud.Demand(simFootprints(), a.items)
 		if err != nil {
 			return err
 		}

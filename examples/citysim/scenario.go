@@ -44,9 +44,44 @@ type VendorSpec struct {
 	Share float64 `json:"share"`
 	// TrialEnvironment, Change and Reclaim are the latencies of its three work
 	// orders (第九条 2, 第十一条 3 and 第十二条 3 working days).
+	//
+	// The vendor is a seeded adapters/simprovider reached through the platform's
+	// dispatcher: its latency for an operation is uniform in working time over
+	// the 10th–90th percentile of this log-normal (capped at MaxHours), counted
+	// from when the vendor accepted the request; a partial delivery resent
+	// draws it again.
 	TrialEnvironment Latency `json:"trial_environment"`
 	Change           Latency `json:"change"`
 	Reclaim          Latency `json:"reclaim"`
+	// Faults are the vendor's injected failures.
+	Faults FaultSpec `json:"faults"`
+}
+
+// FaultSpec is how often a vendor's API fails a request that creates, changes
+// or reclaims resources (probabilities per call; every failure here is
+// retryable, so the dispatcher retries with backoff and, after
+// dispatch.max_attempts, raises the work order to the operator).
+type FaultSpec struct {
+	// TimeoutRate: the call times out (half of them after the vendor accepted
+	// the request, so the caller cannot tell).
+	TimeoutRate float64 `json:"timeout_rate"`
+	// ServerErrorRate: the vendor answers with a server error; nothing is done.
+	ServerErrorRate float64 `json:"server_error_rate"`
+	// PartialRate: the operation delivers only part of the resources and must
+	// be sent again for the rest.
+	PartialRate float64 `json:"partial_rate"`
+}
+
+// DispatchSpec configures the platform's dispatcher, which delivers work orders
+// to the vendors and retries their failures.
+type DispatchSpec struct {
+	// BaseBackoffMinutes and MaxBackoffMinutes bound the retry delay (doubling
+	// per failure, with seeded jitter), in simulated minutes.
+	BaseBackoffMinutes int `json:"base_backoff_minutes"`
+	MaxBackoffMinutes  int `json:"max_backoff_minutes"`
+	// MaxAttempts is how many failed attempts of one work order make the
+	// dispatcher give up and raise it to the operator.
+	MaxAttempts int `json:"max_attempts"`
 }
 
 // AuthoritySpec is how the authority (行政主管部门) behaves.
@@ -133,6 +168,10 @@ type Scenario struct {
 	Authority  AuthoritySpec  `json:"authority"`
 	Department DepartmentSpec `json:"department"`
 	Quota      QuotaSpec      `json:"quota"`
+	// Billing sets the billing stage (issue 5): trial billing and audit.
+	Billing BillingSpec `json:"billing"`
+	// Dispatch configures the dispatcher that delivers work orders to the vendors.
+	Dispatch DispatchSpec `json:"dispatch"`
 }
 
 // QuotaSpec sets up the yearly quotas (RULES.md A 第十条, C). Each vendor's capacity
@@ -169,15 +208,18 @@ func DefaultScenario() Scenario {
 			{ID: "v-telecom", Name: "电信天翼云", Share: 0.45,
 				TrialEnvironment: Latency{MedianHours: 7, Spread: 0.7, MaxHours: 70},
 				Change:           Latency{MedianHours: 10, Spread: 0.6, MaxHours: 70},
-				Reclaim:          Latency{MedianHours: 9, Spread: 0.6, MaxHours: 70}},
+				Reclaim:          Latency{MedianHours: 9, Spread: 0.6, MaxHours: 70},
+				Faults:           FaultSpec{TimeoutRate: 0.02, ServerErrorRate: 0.01, PartialRate: 0.02}},
 			{ID: "v-mobile", Name: "移动云", Share: 0.35,
 				TrialEnvironment: Latency{MedianHours: 9, Spread: 0.8, MaxHours: 90},
 				Change:           Latency{MedianHours: 12, Spread: 0.7, MaxHours: 90},
-				Reclaim:          Latency{MedianHours: 12, Spread: 0.8, MaxHours: 90}},
+				Reclaim:          Latency{MedianHours: 12, Spread: 0.8, MaxHours: 90},
+				Faults:           FaultSpec{TimeoutRate: 0.03, ServerErrorRate: 0.02, PartialRate: 0.03}},
 			{ID: "v-unicom", Name: "联通云", Share: 0.20,
 				TrialEnvironment: Latency{MedianHours: 12, Spread: 0.9, MaxHours: 120},
 				Change:           Latency{MedianHours: 16, Spread: 0.8, MaxHours: 120},
-				Reclaim:          Latency{MedianHours: 15, Spread: 0.9, MaxHours: 120}},
+				Reclaim:          Latency{MedianHours: 15, Spread: 0.9, MaxHours: 120},
+				Faults:           FaultSpec{TimeoutRate: 0.05, ServerErrorRate: 0.04, PartialRate: 0.04}},
 		},
 		Authority: AuthoritySpec{
 			Accept:              Latency{MedianHours: 9, Spread: 0.7, MaxHours: 80},
@@ -224,6 +266,8 @@ func DefaultScenario() Scenario {
 			Retry:         Latency{MedianHours: 21, Spread: 0.5, MaxHours: 70},
 			MaxRetries:    3,
 		},
+		Billing:  DefaultBillingSpec(),
+		Dispatch: DispatchSpec{BaseBackoffMinutes: 1, MaxBackoffMinutes: 60, MaxAttempts: 12},
 	}
 }
 
@@ -367,6 +411,12 @@ func (s Scenario) Validate() error {
 		lat(f+".trial_environment", v.TrialEnvironment)
 		lat(f+".change", v.Change)
 		lat(f+".reclaim", v.Reclaim)
+		rate(f+".faults.timeout_rate", v.Faults.TimeoutRate)
+		rate(f+".faults.server_error_rate", v.Faults.ServerErrorRate)
+		rate(f+".faults.partial_rate", v.Faults.PartialRate)
+		if t := v.Faults.TimeoutRate + v.Faults.ServerErrorRate; t > 1 {
+			bad(f+".faults", "timeout_rate + server_error_rate = %v exceeds 1", t)
+		}
 	}
 	a := s.Authority
 	lat("authority.accept", a.Accept)
@@ -439,5 +489,16 @@ func (s Scenario) Validate() error {
 	if q.MaxRetries < 0 || q.MaxRetries > 20 {
 		bad("quota.max_retries", "%d is outside 0–20", q.MaxRetries)
 	}
+	ds := s.Dispatch
+	if ds.BaseBackoffMinutes < 1 || ds.BaseBackoffMinutes > 24*60 {
+		bad("dispatch.base_backoff_minutes", "%d is outside 1–1440", ds.BaseBackoffMinutes)
+	}
+	if ds.MaxBackoffMinutes < ds.BaseBackoffMinutes || ds.MaxBackoffMinutes > 7*24*60 {
+		bad("dispatch.max_backoff_minutes", "%d must lie between base_backoff_minutes (%d) and 10080", ds.MaxBackoffMinutes, ds.BaseBackoffMinutes)
+	}
+	if ds.MaxAttempts < 1 || ds.MaxAttempts > 100 {
+		bad("dispatch.max_attempts", "%d is outside 1–100", ds.MaxAttempts)
+	}
+	errs = append(errs, s.Billing.problems()...)
 	return errors.Join(errs...)
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -90,6 +91,8 @@ const (
 	actRequestTermination
 	actTerminationReview
 	actReclaim
+	// actDispatch is a round of the platform's vendor pipeline (app −1).
+	actDispatch
 )
 
 // event is one scheduled act. Events are ordered by (at, seq): seq is the order of
@@ -177,6 +180,18 @@ type Hook interface {
 	AfterAct(ctx context.Context, s *Sim, a Act, app workflow.Application) error
 }
 
+// Preparer is a Hook that sets the platform up before the year starts (billing
+// loads its catalog and budgets).
+type Preparer interface {
+	Prepare(ctx context.Context, s *Sim) error
+}
+
+// Finisher is a Hook that completes its work after the year (settlement,
+// assessment) and returns the summary sections it adds, in order.
+type Finisher interface {
+	Finish(ctx context.Context, s *Sim) ([]Section, error)
+}
+
 // Sim is one simulation run.
 type Sim struct {
 	sc       Scenario
@@ -202,6 +217,8 @@ type Sim struct {
 	quota    *QuotaPlan
 	heldBack HeldBack
 	policy   workflow.Policy
+	vend     *vendorSim // the vendors (simprovider) behind the dispatcher
+	extra    []Section  // sections of the Finishers, appended to the Report
 }
 
 // Options configure a run besides the scenario.
@@ -245,6 +262,16 @@ func NewSim(ctx context.Context, sc Scenario, o Options) (*Sim, error) {
 		s.vendorOf[v.ID] = i
 	}
 	popts := govcloud.Options{Calendar: s.dcal, Clock: s.clock, IDs: s.ids}
+	vend, providers, vopts, err := newVendorSim(sc, s.clock, dispatchBatch)
+	if err != nil {
+		return nil, err
+	}
+	s.vend, popts.Providers, popts.Vendors = vend, providers, vopts
+	popts.Billing.BillTrial = sc.Billing.BillTrial
+	if !slices.ContainsFunc(o.Hooks, func(h Hook) bool { _, ok := h.(*BillingStage); return ok }) {
+		// No billing catalog will be loaded: quota reserves by the catalog's footprints.
+		popts.Footprints = simFootprints()
+	}
 	if o.PostgresDSN != "" {
 		popts.PostgresDSN = o.PostgresDSN
 		s.dbLabel = "PostgreSQL (-db)"
@@ -290,6 +317,14 @@ func NewSim(ctx context.Context, sc Scenario, o Options) (*Sim, error) {
 		p.Close()
 		return nil, fmt.Errorf("citysim: quota: %w", err)
 	}
+	for _, h := range s.hooks {
+		if pr, ok := h.(Preparer); ok {
+			if err := pr.Prepare(ctx, s); err != nil {
+				p.Close()
+				return nil, err
+			}
+		}
+	}
 	return s, nil
 }
 
@@ -327,6 +362,12 @@ func (s *Sim) Run(ctx context.Context) error {
 			fmt.Fprintf(s.progress, "\rcitysim: 模拟 simulating %s · %d 次流转 transitions · %d 个待办 pending   ",
 				beijingDay(ev.at), len(s.acts), s.q.Len())
 		}
+		if ev.act == actDispatch {
+			if err := s.dispatchRound(ctx); err != nil {
+				return fmt.Errorf("citysim: vendor dispatch at %s: %w", ev.at.In(calendar.Beijing()).Format("2006-01-02 15:04"), err)
+			}
+			continue
+		}
 		if err := s.handle(ctx, ev); err != nil {
 			a := s.apps[ev.app]
 			return fmt.Errorf("citysim: %s of application %d (%s) at %s: %w", actionName(ev.act), ev.app+1, a.cur.ID,
@@ -338,6 +379,16 @@ func (s *Sim) Run(ctx context.Context) error {
 		fmt.Fprintf(s.progress, "\rcitysim: 模拟 simulated %d · %d 次流转 transitions · %d 个事件 events                 \n",
 			s.sc.Year, len(s.acts), s.events)
 	}
+	for _, h := range s.hooks {
+		if f, ok := h.(Finisher); ok {
+			secs, err := f.Finish(ctx, s)
+			if err != nil {
+				return err
+			}
+			s.extra = append(s.extra, secs...)
+		}
+	}
+	s.clock.set(s.end)
 	return nil
 }
 
@@ -361,6 +412,7 @@ func (s *Sim) record(ctx context.Context, a *appSim, trig workflow.Trigger, befo
 	}
 	a.cur = after
 	s.acts = append(s.acts, act)
+	s.noteAct(a, before, after, trig)
 	for _, h := range s.hooks {
 		if err := h.AfterAct(ctx, s, act, after); err != nil {
 			return err

@@ -59,6 +59,9 @@ type Report struct {
 	// AuditFailures names every application whose chain does not verify.
 	AuditFailures []string
 	Plan          *Plan
+	// Dispatch is the vendor section: work orders through the dispatcher and
+	// their balance (also in Extra).
+	Dispatch *VendorReport
 	// Extra sections written after the lifecycle (quota, later stages).
 	Extra []Section
 }
@@ -215,6 +218,11 @@ func (s *Sim) Report(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	r.Extra = append(r.Extra, qr)
+	if r.Dispatch, err = s.vendorReport(ctx); err != nil {
+		return nil, fmt.Errorf("citysim: vendors: %w", err)
+	}
+	r.Extra = append(r.Extra, r.Dispatch)
+	r.Extra = append(r.Extra, s.extra...)
 	r.Plan, err = PlanDeadlines(calendar.China(), PlanParams{Seed: s.sc.Seed, Year: s.sc.Year, Applications: s.sc.Applications})
 	if err != nil {
 		return nil, err
