@@ -49,39 +49,19 @@ import (
 // replays changing nothing (each transition's windows carry its key
 // "<application>/<seq>"). Run it with the relay or call SyncBilling;
 // MeterMonth calls SyncBilling itself before metering.
-type BillingMode int
+type BillingMode = FollowMode
 
+// The billing modes.
 const (
 	// BillingAuto (the zero value) is BillingInTransaction when billing is in
 	// the platform's database and BillingViaOutbox otherwise.
-	BillingAuto BillingMode = iota
+	BillingAuto = FollowAuto
 	// BillingInTransaction writes metering windows inside the transition's
 	// own database transaction.
-	BillingInTransaction
+	BillingInTransaction = FollowInTransaction
 	// BillingViaOutbox writes metering windows after commit, from the outbox.
-	BillingViaOutbox
+	BillingViaOutbox = FollowViaOutbox
 )
-
-var billingModeLabels = map[BillingMode][2]string{
-	BillingAuto:          {"自动", "auto"},
-	BillingInTransaction: {"同一事务", "in transaction"},
-	BillingViaOutbox:     {"经发件箱异步", "via outbox"},
-}
-
-// Label returns the mode's name in lang (workflow.Chinese or workflow.English).
-func (m BillingMode) Label(lang workflow.Lang) string {
-	l, ok := billingModeLabels[m]
-	if !ok {
-		return fmt.Sprintf("BillingMode(%d)", int(m))
-	}
-	if lang == workflow.English {
-		return l[1]
-	}
-	return l[0]
-}
-
-// String returns the Chinese name.
-func (m BillingMode) String() string { return m.Label(workflow.Chinese) }
 
 // BudgetCheckPoint says when an application's cost quote is checked against
 // its department's budget (预算校验).

@@ -60,30 +60,47 @@ import (
 // after each lease until an administrator frees or raises the department's
 // quota. Deliveries are at least once; replays change nothing (every
 // movement is idempotent by the transition's key "<application>/<seq>").
-type QuotaMode int
+type QuotaMode = FollowMode
 
+// The quota modes.
 const (
 	// QuotaAuto (the zero value) is QuotaInTransaction when the ledger is in
 	// the platform's database and QuotaViaOutbox otherwise.
-	QuotaAuto QuotaMode = iota
+	QuotaAuto = FollowAuto
 	// QuotaInTransaction applies each movement inside the transition's own
 	// database transaction.
-	QuotaInTransaction
+	QuotaInTransaction = FollowInTransaction
 	// QuotaViaOutbox applies each movement after commit, from the outbox.
-	QuotaViaOutbox
+	QuotaViaOutbox = FollowViaOutbox
 )
 
-var quotaModeLabels = map[QuotaMode][2]string{
-	QuotaAuto:          {"自动", "auto"},
-	QuotaInTransaction: {"同一事务", "in transaction"},
-	QuotaViaOutbox:     {"经发件箱异步", "via outbox"},
+// FollowMode says how a store area that follows the lifecycle (quota,
+// billing) applies its writes: inside each transition's own database
+// transaction, or after commit from the outbox (at least once, replays being
+// no-ops). QuotaMode and BillingMode are this type.
+type FollowMode int
+
+const (
+	// FollowAuto (the zero value) is FollowInTransaction when the area's store
+	// is in the platform's database and FollowViaOutbox otherwise.
+	FollowAuto FollowMode = iota
+	// FollowInTransaction writes inside the transition's own transaction.
+	FollowInTransaction
+	// FollowViaOutbox writes after commit, from the outbox.
+	FollowViaOutbox
+)
+
+var followModeLabels = map[FollowMode][2]string{
+	FollowAuto:          {"自动", "auto"},
+	FollowInTransaction: {"同一事务", "in transaction"},
+	FollowViaOutbox:     {"经发件箱异步", "via outbox"},
 }
 
 // Label returns the mode's name in lang (workflow.Chinese or workflow.English).
-func (m QuotaMode) Label(lang workflow.Lang) string {
-	l, ok := quotaModeLabels[m]
+func (m FollowMode) Label(lang workflow.Lang) string {
+	l, ok := followModeLabels[m]
 	if !ok {
-		return fmt.Sprintf("QuotaMode(%d)", int(m))
+		return fmt.Sprintf("FollowMode(%d)", int(m))
 	}
 	if lang == workflow.English {
 		return l[1]
@@ -92,7 +109,7 @@ func (m QuotaMode) Label(lang workflow.Lang) string {
 }
 
 // String returns the Chinese name.
-func (m QuotaMode) String() string { return m.Label(workflow.Chinese) }
+func (m FollowMode) String() string { return m.Label(workflow.Chinese) }
 
 // DefaultHoldMargin is how long a quota hold outlives the end of the trial
 // (Options.QuotaHoldMargin): time for the final review (终审), which has no

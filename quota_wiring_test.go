@@ -689,7 +689,7 @@ func TestDemand(t *testing.T) {
 
 func TestQuotaModeLabel(t *testing.T) {
 	got := fmt.Sprint(QuotaAuto, QuotaInTransaction, QuotaViaOutbox, QuotaMode(9), " ", QuotaViaOutbox.Label(workflow.English))
-	if want := "自动 同一事务 经发件箱异步 QuotaMode(9) via outbox"; got != want {
+	if want := "自动 同一事务 经发件箱异步 FollowMode(9) via outbox"; got != want {
 		t.Errorf("labels %q, want %q", got, want)
 	}
 }
