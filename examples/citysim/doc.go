@@ -69,4 +69,31 @@
 // every deadline of the year, including those running into 2026, is official. A later
 // year works too; deadlines past the calendar's coverage are then computed
 // provisionally (Monday–Friday) and the summary says so.
+//
+// The "policy" field takes a workflow policy document (workflow.LoadPolicy), usually
+// {"base": "zhejiang", ...} overriding some deadlines, trial bounds or tests; it is
+// validated with the scenario (errors name "policy") and replaces the platform's
+// Zhejiang preset for the run.
+//
+// # Experiments
+//
+// -compare runs two scenarios that differ in policy under one seed and prints their
+// key metrics side by side (experiment.go):
+//
+//	go run ./examples/citysim -compare default,examples/citysim/scenarios/trial-billed.json
+//	go run ./examples/citysim -compare default,examples/citysim/scenarios/tight-deadlines.json -seed 7 -out /tmp/exp
+//
+// Each side is a scenario file over the -scale preset, or the word default for the
+// preset itself; its name (the file's base name) is its output directory: out/default
+// and out/trial-billed each get their own SQLite database, finance files, scorecards
+// and the full summary.txt. Both arms get the -seed and -year flags if given, else the
+// first arm's. The table (metric, A, B, difference B − A, relative difference) covers
+// the on-time rate per step and party, what is overdue at year end by party, the
+// applications held back by quota, approvals and activations, billed usage, audit
+// adjustments, deductions, the settlement's net total and each vendor's, and the mean
+// scorecard of departments and vendors; out/compare.csv holds the same rows (metric,
+// label, unit, a, b, diff, rel_diff; money in 分, rates as fractions) for pandas or R.
+// The metrics come from each run's Report (Metrics), not from its text; the same seed
+// gives the same table. When only one arm bills the trial, the trial billing amount is
+// the difference in usage. -compare does not combine with -scenario or -db.
 package main

@@ -24,6 +24,8 @@ type config struct {
 	out        string
 	db         string
 	cpuProfile string
+	progress   bool
+	compare    *compareSpec // -compare: an experiment of two scenarios
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -36,6 +38,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	scenarioPath := fs.String("scenario", "", "JSON scenario file over the -scale preset (unknown fields rejected)")
 	scale := fs.String("scale", "city", "preset scenario: city (60 departments, 400 applications) or province (2,000, 50,000)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	compare := fs.String("compare", "", "experiment: run two scenarios (a.json,b.json; \"default\" = the -scale preset) under one seed into <out>/<name> and print their differences")
+	progress := fs.Bool("progress", true, "draw a progress bar on stderr when it is a terminal (-progress=false: plain progress lines)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -45,6 +49,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	sc, err := ScenarioFor(*scale)
 	if err != nil {
 		return config{}, err
+	}
+	if *compare != "" {
+		cs, err := compareFlags(fs, *compare, sc, *scenarioPath, *db, *out, *seed, *year)
+		if err != nil {
+			return config{}, err
+		}
+		return config{out: *out, cpuProfile: *cpuProfile, compare: cs}, nil
 	}
 	if *scenarioPath != "" {
 		f, err := os.Open(*scenarioPath)
@@ -72,7 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if *out == "" && *db == "" {
 		return config{}, errors.New("-out: empty (name a directory)")
 	}
-	return config{scenario: sc, out: *out, db: *db, cpuProfile: *cpuProfile}, nil
+	return config{scenario: sc, out: *out, db: *db, cpuProfile: *cpuProfile, progress: *progress}, nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -91,9 +102,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if cfg.compare != nil {
+		return runCompare(ctx, cfg.compare, cfg.out, stdout, stderr)
+	}
 	started := time.Now()
-	sim, err := NewSim(ctx, cfg.scenario, Options{OutDir: cfg.out, PostgresDSN: cfg.db, Progress: stderr,
-		Hooks: []Hook{NewBillingStage(cfg.out), NewAssessmentStage(cfg.out)}})
+	assess := NewAssessmentStage(cfg.out)
+	hooks := []Hook{NewBillingStage(cfg.out), assess, NewReportStage(cfg.out, assess)}
+	progress := stderr
+	if cfg.progress && isTerminal(stderr) {
+		hooks = append([]Hook{NewProgressBar(stderr, cfg.scenario.Year)}, hooks...)
+		progress = nil // the bar replaces the progress lines
+	}
+	sim, err := NewSim(ctx, cfg.scenario, Options{OutDir: cfg.out, PostgresDSN: cfg.db, Progress: progress, Hooks: hooks})
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	"github.com/opengovcloud/govcloud/workflow"
 )
 
 // ErrScenario marks a scenario that does not validate or does not parse.
@@ -172,6 +174,11 @@ type Scenario struct {
 	Billing BillingSpec `json:"billing"`
 	// Dispatch configures the dispatcher that delivers work orders to the vendors.
 	Dispatch DispatchSpec `json:"dispatch"`
+	// Policy, if present, is a workflow policy document (workflow.LoadPolicy),
+	// e.g. {"base": "zhejiang", "deadlines": {"accept": 2}}: the lifecycle's
+	// deadlines, trial bounds and tests for policy experiments. Absent: the
+	// Zhejiang preset.
+	Policy json.RawMessage `json:"policy,omitempty"`
 }
 
 // QuotaSpec sets up the yearly quotas (RULES.md A 第十条, C). Each vendor's capacity
@@ -500,5 +507,21 @@ func (s Scenario) Validate() error {
 		bad("dispatch.max_attempts", "%d is outside 1–100", ds.MaxAttempts)
 	}
 	errs = append(errs, s.Billing.problems()...)
+	if _, err := s.workflowPolicy(); err != nil {
+		bad("policy", "%v", err)
+	}
 	return errors.Join(errs...)
+}
+
+// workflowPolicy loads the scenario's policy document (nil: none, the
+// platform's Zhejiang preset).
+func (s Scenario) workflowPolicy() (*workflow.Policy, error) {
+	if doc := bytes.TrimSpace(s.Policy); len(doc) == 0 || string(doc) == "null" {
+		return nil, nil
+	}
+	p, err := workflow.LoadPolicy(bytes.NewReader(s.Policy))
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }

@@ -268,6 +268,9 @@ func NewSim(ctx context.Context, sc Scenario, o Options) (*Sim, error) {
 	}
 	s.vend, popts.Providers, popts.Vendors = vend, providers, vopts
 	popts.Billing.BillTrial = sc.Billing.BillTrial
+	if popts.Policy, err = sc.workflowPolicy(); err != nil {
+		return nil, err
+	}
 	if !slices.ContainsFunc(o.Hooks, func(h Hook) bool { _, ok := h.(*BillingStage); return ok }) {
 		// No billing catalog will be loaded: quota reserves by the catalog's footprints.
 		popts.Footprints = simFootprints()
