@@ -26,20 +26,34 @@ func TestGroupCommitIsolation(t *testing.T) {
 			boom := errors.New("boom")
 			const n = 60
 			errs := make([]error, n)
-			var wg sync.WaitGroup
-			for i := range n {
-				wg.Go(func() {
-					errs[i] = db.group.do(context.Background(), func(tx *gorm.DB) error {
-						if err := tx.Exec(`INSERT INTO g (k) VALUES (?)`, i).Error; err != nil {
-							return err
-						}
-						if i%3 == 0 {
-							return fmt.Errorf("commit %d: %w", i, boom)
-						}
-						return nil
-					})
+			// Commit 0 holds the writer until the other commits are queued
+			// behind it, so they must be grouped (not left to scheduling luck).
+			inGate, release := make(chan struct{}), make(chan struct{})
+			var wg, started sync.WaitGroup
+			commit := func(i int) {
+				errs[i] = db.group.do(context.Background(), func(tx *gorm.DB) error {
+					if i == 0 {
+						close(inGate)
+						<-release
+					}
+					if err := tx.Exec(`INSERT INTO g (k) VALUES (?)`, i).Error; err != nil {
+						return err
+					}
+					if i%3 == 0 {
+						return fmt.Errorf("commit %d: %w", i, boom)
+					}
+					return nil
 				})
 			}
+			wg.Go(func() { commit(0) })
+			<-inGate
+			for i := 1; i < n; i++ {
+				started.Add(1)
+				wg.Go(func() { started.Done(); commit(i) })
+			}
+			started.Wait()
+			time.Sleep(100 * time.Millisecond) // let the queued senders block on the writer
+			close(release)
 			wg.Wait()
 			if g, c := db.group.groups.Load(), db.group.commits.Load(); c != n || g >= c {
 				t.Errorf("%d commits in %d groups: want %d commits, fewer groups", c, g, n)
