@@ -52,6 +52,12 @@ type Options struct {
 	// MaxOpenConns bounds the database connection pool (0: the store's
 	// default; see gormstore.Options).
 	MaxOpenConns int
+	// SQLiteSynchronous is SQLite's synchronous mode: "" or "NORMAL" (the
+	// default), "FULL", or "OFF" for a throw-away database (simulations,
+	// tests): OFF may lose recent transactions or corrupt the file on power
+	// loss. See gormstore.Options.SQLiteSynchronous. Not allowed with
+	// PostgresDSN.
+	SQLiteSynchronous string
 
 	// Policy parameterises the application lifecycle (nil:
 	// workflow.ZhejiangPreset()).
@@ -187,7 +193,7 @@ func (o Options) Validate() error {
 
 // storeOptions maps o to the database options.
 func (o Options) storeOptions() gormstore.Options {
-	so := gormstore.Options{MaxOpenConns: o.MaxOpenConns, Logger: o.Logger}
+	so := gormstore.Options{MaxOpenConns: o.MaxOpenConns, Logger: o.Logger, SQLiteSynchronous: o.SQLiteSynchronous}
 	switch {
 	case o.PostgresDSN != "":
 		so.Driver, so.DSN = gormstore.Postgres, o.PostgresDSN

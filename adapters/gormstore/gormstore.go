@@ -144,7 +144,7 @@ func (o Options) sqliteParams() url.Values {
 	p := url.Values{}
 	p.Set("_busy_timeout", fmt.Sprint(bt.Milliseconds()))
 	p.Set("_foreign_keys", "1")
-	p.Set("_synchronous", "NORMAL")
+	p.Set("_synchronous", o.sqliteSynchronous())
 	return p
 }
 

@@ -90,6 +90,16 @@ type Options struct {
 	// connection instead.
 	BusyTimeout time.Duration
 
+	// SQLiteSynchronous is SQLite's synchronous pragma: "NORMAL" (the
+	// default when empty), "FULL" or "OFF" (case-insensitive). NORMAL in WAL
+	// mode never corrupts the database; a power loss may lose the last
+	// committed transactions. FULL also keeps those, at an fsync per commit.
+	// OFF skips fsync altogether: a power loss or OS crash may lose recent
+	// transactions and, rarely, corrupt the file. Use OFF only for databases
+	// that can be thrown away and rebuilt: simulations and tests, never a
+	// platform's records. Setting it with PostgreSQL is an error.
+	SQLiteSynchronous string
+
 	// Logger receives migration events and slow or failed SQL (nil: silent).
 	Logger *slog.Logger
 	// SlowQuery is the duration above which SQL is logged as slow
@@ -130,7 +140,7 @@ func (o Options) Validate() error {
 		if !strings.HasPrefix(o.DSN, "file:") && strings.ContainsAny(o.DSN, "?#") {
 			return &OptionError{Field: "DSN", Reason: "SQLite path contains '?' or '#': use a file: URI"}
 		}
-		for _, p := range []string{"_txlock", "_journal_mode", "_journal", "_query_only"} {
+		for _, p := range []string{"_txlock", "_journal_mode", "_journal", "_query_only", "_synchronous", "_sync"} {
 			if strings.Contains(o.DSN, p+"=") {
 				return &OptionError{Field: "DSN", Reason: "sets " + p + ", which Open controls"}
 			}
@@ -154,7 +164,26 @@ func (o Options) Validate() error {
 	if d == Postgres && o.BusyTimeout != 0 {
 		return &OptionError{Field: "BusyTimeout", Reason: "only meaningful for SQLite"}
 	}
+	if o.SQLiteSynchronous != "" {
+		if d == Postgres {
+			return &OptionError{Field: "SQLiteSynchronous", Reason: "only meaningful for SQLite"}
+		}
+		if _, ok := sqliteSyncModes[strings.ToUpper(o.SQLiteSynchronous)]; !ok {
+			return &OptionError{Field: "SQLiteSynchronous", Reason: fmt.Sprintf("unknown mode %q (want OFF, NORMAL or FULL)", o.SQLiteSynchronous)}
+		}
+	}
 	return nil
+}
+
+// sqliteSyncModes are the accepted values of Options.SQLiteSynchronous.
+var sqliteSyncModes = map[string]bool{"OFF": true, "NORMAL": true, "FULL": true}
+
+// sqliteSynchronous returns the effective synchronous mode (upper case).
+func (o Options) sqliteSynchronous() string {
+	if o.SQLiteSynchronous == "" {
+		return "NORMAL"
+	}
+	return strings.ToUpper(o.SQLiteSynchronous)
 }
 
 // isMemory reports whether an SQLite DSN names an in-memory database.

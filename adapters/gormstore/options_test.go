@@ -32,6 +32,11 @@ func TestOptionsValidate(t *testing.T) {
 		{"negative lifetime", Options{DSN: "a.db", ConnMaxLifetime: -time.Second}, "ConnMaxLifetime"},
 		{"negative busy", Options{DSN: "a.db", BusyTimeout: -time.Second}, "BusyTimeout"},
 		{"busy on postgres", Options{DSN: "postgres://h/db", BusyTimeout: time.Second}, "BusyTimeout"},
+		{"sync off", Options{DSN: "a.db", SQLiteSynchronous: "OFF"}, ""},
+		{"sync full lower case", Options{DSN: "a.db", SQLiteSynchronous: "full"}, ""},
+		{"sync unknown", Options{DSN: "a.db", SQLiteSynchronous: "EXTRA"}, "SQLiteSynchronous"},
+		{"sync on postgres", Options{DSN: "postgres://h/db", SQLiteSynchronous: "OFF"}, "SQLiteSynchronous"},
+		{"sync in dsn", Options{DSN: "file:a.db?_synchronous=OFF"}, "DSN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.opts.Validate()
@@ -58,5 +63,29 @@ func TestOpenInvalidOptionsWritesNothing(t *testing.T) {
 	}
 	if entries, _ := readDir(dir); len(entries) != 0 {
 		t.Errorf("Open with bad options created %v", entries)
+	}
+}
+
+// TestSQLiteSynchronousApplied reads PRAGMA synchronous back from the writer
+// connection for each mode (0 OFF, 1 NORMAL, 2 FULL).
+func TestSQLiteSynchronousApplied(t *testing.T) {
+	for _, tc := range []struct {
+		mode string
+		want int
+	}{{"", 1}, {"OFF", 0}, {"normal", 1}, {"FULL", 2}} {
+		t.Run("mode="+tc.mode, func(t *testing.T) {
+			db, err := Open(t.Context(), Options{DSN: t.TempDir() + "/s.db", SQLiteSynchronous: tc.mode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var got int
+			if err := db.Gorm().WithContext(t.Context()).Raw("PRAGMA synchronous").Scan(&got).Error; err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("PRAGMA synchronous (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

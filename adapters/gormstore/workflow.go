@@ -775,10 +775,21 @@ func (s *WorkflowStore) materialize(ctx context.Context, subscriber string) erro
 			}
 		}
 		c := cur[0]
+		// After the cursor: (txid, position) > cursor on PostgreSQL (index
+		// wf_outbox_txid). On SQLite txid is always 0 (one writer, commits
+		// in position order) and has no index: the row-value comparison
+		// would scan the whole outbox on every Lease, so the same condition
+		// is written as a range on position, the rowid.
+		after, args := `(txid, position) > (?, ?)`, []any{c.CursorTxid, c.CursorPos}
+		order, desc := `txid, position`, `txid DESC, position DESC`
+		if s.db.driver == SQLite && c.CursorTxid == 0 {
+			after, args = `txid = 0 AND position > ?`, []any{c.CursorPos}
+			order, desc = `position`, `position DESC`
+		}
 		if err := tx.Exec(`INSERT INTO wf_deliveries (subscriber, message_id, application_id, seq, position)
 			SELECT ?, id, application_id, seq, position FROM wf_outbox
-			WHERE (txid, position) > (?, ?) ORDER BY txid, position
-			ON CONFLICT DO NOTHING`, subscriber, c.CursorTxid, c.CursorPos).Error; err != nil {
+			WHERE `+after+` ORDER BY `+order+`
+			ON CONFLICT DO NOTHING`, append([]any{subscriber}, args...)...).Error; err != nil {
 			return fmt.Errorf("gormstore: deliveries for %s: %w", subscriber, err)
 		}
 		var last []struct {
@@ -786,8 +797,8 @@ func (s *WorkflowStore) materialize(ctx context.Context, subscriber string) erro
 			Position int64
 		}
 		if err := tx.Raw(`SELECT txid, position FROM wf_outbox
-			WHERE (txid, position) > (?, ?) AND txid < ?
-			ORDER BY txid DESC, position DESC LIMIT 1`, c.CursorTxid, c.CursorPos, horizon).Scan(&last).Error; err != nil {
+			WHERE `+after+` AND txid < ?
+			ORDER BY `+desc+` LIMIT 1`, append(args, horizon)...).Scan(&last).Error; err != nil {
 			return fmt.Errorf("gormstore: cursor of %s: %w", subscriber, err)
 		}
 		if len(last) == 0 {
