@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -50,9 +51,10 @@ func fmtTime(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("2006-01-02 15:04:05")
 }
 
-// statementRows returns the detail rows of sts: one per line, times in loc.
-func statementRows(sts []Statement, loc *time.Location, lang Lang) [][]string {
-	var rows [][]string
+// eachStatementRow calls fn with the detail row of every line of sts, in
+// order, times in loc. The row slice is reused between calls.
+func eachStatementRow(sts []Statement, loc *time.Location, lang Lang, fn func(row []string) error) error {
+	row := make([]string, len(statementHeaders[0]))
 	for _, st := range sts {
 		for i, l := range st.Lines {
 			up := ""
@@ -63,13 +65,16 @@ func statementRows(sts []Statement, loc *time.Location, lang Lang) [][]string {
 			if l.Quantity != 0 {
 				q = l.Quantity.String()
 			}
-			rows = append(rows, []string{st.ID, st.Department, st.Vendor, st.Month.String(), strconv.Itoa(l.FiscalYear),
-				l.BudgetCode, st.State.Label(lang), strconv.Itoa(i + 1), l.Kind.Label(lang), l.Item, l.UsageKey,
+			row = append(row[:0], st.ID, st.Department, st.Vendor, st.Month.String(), strconv.Itoa(l.FiscalYear),
+				l.BudgetCode, st.State.Label(lang), strconv.Itoa(i+1), l.Kind.Label(lang), l.Item, l.UsageKey,
 				fmtTime(l.Start, loc), fmtTime(l.End, loc), q, up, l.Contract, l.Rule, FormatFen(l.Amount), l.Reason,
-				l.RefStatement, l.RefLine})
+				l.RefStatement, l.RefLine)
+			if err := fn(row); err != nil {
+				return err
+			}
 		}
 	}
-	return rows
+	return nil
 }
 
 func summaryRows(set Settlement, lang Lang) [][]string {
@@ -106,8 +111,13 @@ func StatementSummary(sts []Statement) Settlement {
 // headers in lang (Chinese by default), amounts in 元, times in loc.
 func WriteStatementsCSV(w io.Writer, sts []Statement, loc *time.Location, lang Lang) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write(hdr(statementHeaders, lang))
-	_ = cw.WriteAll(statementRows(sts, loc, lang))
+	if err := cw.Write(hdr(statementHeaders, lang)); err != nil {
+		return err
+	}
+	if err := eachStatementRow(sts, loc, lang, cw.Write); err != nil {
+		return err
+	}
+	cw.Flush()
 	return cw.Error()
 }
 
@@ -133,11 +143,26 @@ func sheetName(k string, lang Lang) string {
 	return sheetNames[k][0]
 }
 
+// xlsxMaxRows is the most rows a worksheet holds (Excel's limit).
+const xlsxMaxRows = excelize.TotalRows
+
 // WriteFinanceXLSX writes a workbook for finance with three sheets:
 // statement details, the summary by department and the summary by vendor
 // (of set, or of sts when set is nil). Amount cells are numbers formatted
-// 0.00, written from exact decimal text.
+// 0.00, written from exact decimal text (an amount beyond 2^53 分, which a
+// spreadsheet's floating point cannot hold exactly, is written as text).
+//
+// The sheets are streamed (excelize's StreamWriter), so memory does not grow
+// with the number of lines beyond the statements themselves. Details past
+// Excel's 1,048,576 rows continue on further sheets, "账单明细 (2)" and so on,
+// each with the header row.
 func WriteFinanceXLSX(w io.Writer, sts []Statement, set *Settlement, loc *time.Location, lang Lang) error {
+	return writeFinanceXLSX(w, sts, set, loc, lang, xlsxMaxRows)
+}
+
+// writeFinanceXLSX is WriteFinanceXLSX with maxRows rows (header included)
+// per details sheet.
+func writeFinanceXLSX(w io.Writer, sts []Statement, set *Settlement, loc *time.Location, lang Lang, maxRows int) error {
 	f := excelize.NewFile()
 	defer func() { _ = f.Close() }()
 	money, err := f.NewStyle(&excelize.Style{NumFmt: 2})
@@ -152,38 +177,74 @@ func WriteFinanceXLSX(w io.Writer, sts []Statement, set *Settlement, loc *time.L
 	if set != nil {
 		sum = *set
 	}
-	write := func(sheet string, head []string, rows [][]string, moneyCols map[int]bool) error {
-		if err := f.SetSheetRow(sheet, "A1", &head); err != nil {
-			return err
+	// sheet streams rows into a new worksheet, the header first.
+	type sheet struct {
+		sw        *excelize.StreamWriter
+		row       int
+		moneyCols map[int]bool
+		cells     []any
+	}
+	open := func(name string, head []string, moneyCols map[int]bool, first bool) (*sheet, error) {
+		if first {
+			if err := f.SetSheetName("Sheet1", name); err != nil {
+				return nil, err
+			}
+		} else if _, err := f.NewSheet(name); err != nil {
+			return nil, err
 		}
-		last, _ := excelize.CoordinatesToCellName(len(head), 1)
-		if err := f.SetCellStyle(sheet, "A1", last, bold); err != nil {
-			return err
+		sw, err := f.NewStreamWriter(name)
+		if err != nil {
+			return nil, err
 		}
-		for r, row := range rows {
-			for c, v := range row {
-				cell, _ := excelize.CoordinatesToCellName(c+1, r+2)
-				if moneyCols[c] && v != "" {
-					if err := f.SetCellDefault(sheet, cell, v); err != nil {
-						return err
-					}
-					if err := f.SetCellStyle(sheet, cell, cell, money); err != nil {
-						return err
-					}
+		cells := make([]any, len(head))
+		for i, h := range head {
+			cells[i] = excelize.Cell{StyleID: bold, Value: h}
+		}
+		if err := sw.SetRow("A1", cells); err != nil {
+			return nil, err
+		}
+		return &sheet{sw: sw, row: 1, moneyCols: moneyCols}, nil
+	}
+	put := func(sh *sheet, row []string) error {
+		sh.row++
+		sh.cells = sh.cells[:0]
+		for c, v := range row {
+			if sh.moneyCols[c] && v != "" {
+				if n, ok := exactNumber(v); ok {
+					sh.cells = append(sh.cells, excelize.Cell{StyleID: money, Value: n})
 					continue
 				}
-				if err := f.SetCellStr(sheet, cell, v); err != nil {
-					return err
-				}
 			}
+			sh.cells = append(sh.cells, v)
 		}
-		return nil
+		cell, err := excelize.CoordinatesToCellName(1, sh.row)
+		if err != nil {
+			return err
+		}
+		return sh.sw.SetRow(cell, sh.cells)
 	}
-	details := sheetName("details", lang)
-	if err := f.SetSheetName("Sheet1", details); err != nil {
+	detailsHead, detailMoney := hdr(statementHeaders, lang), map[int]bool{14: true, 17: true}
+	details, part := sheetName("details", lang), 1
+	cur, err := open(details, detailsHead, detailMoney, true)
+	if err != nil {
 		return err
 	}
-	if err := write(details, hdr(statementHeaders, lang), statementRows(sts, loc, lang), map[int]bool{14: true, 17: true}); err != nil {
+	err = eachStatementRow(sts, loc, lang, func(row []string) error {
+		if cur.row == maxRows {
+			if err := cur.sw.Flush(); err != nil {
+				return err
+			}
+			part++
+			if cur, err = open(fmt.Sprintf("%s (%d)", details, part), detailsHead, detailMoney, false); err != nil {
+				return err
+			}
+		}
+		return put(cur, row)
+	})
+	if err != nil {
+		return err
+	}
+	if err := cur.sw.Flush(); err != nil {
 		return err
 	}
 	all := summaryRows(sum, lang)
@@ -199,15 +260,20 @@ func WriteFinanceXLSX(w io.Writer, sts []Statement, set *Settlement, loc *time.L
 		}
 	}
 	mc := map[int]bool{2: true, 3: true, 4: true, 5: true}
-	for _, sh := range []struct {
+	for _, part := range []struct {
 		key  string
 		rows [][]string
 	}{{"department", byD}, {"vendor", byV}} {
-		name := sheetName(sh.key, lang)
-		if _, err := f.NewSheet(name); err != nil {
+		sh, err := open(sheetName(part.key, lang), hdr(summaryHeaders, lang), mc, false)
+		if err != nil {
 			return err
 		}
-		if err := write(name, hdr(summaryHeaders, lang), sh.rows, mc); err != nil {
+		for _, r := range part.rows {
+			if err := put(sh, r); err != nil {
+				return err
+			}
+		}
+		if err := sh.sw.Flush(); err != nil {
 			return err
 		}
 	}
@@ -215,4 +281,16 @@ func WriteFinanceXLSX(w io.Writer, sts []Statement, set *Settlement, loc *time.L
 		return fmt.Errorf("billing: write xlsx: %w", err)
 	}
 	return nil
+}
+
+// exactNumber returns the 元 amount text v (as FormatFen writes it) as a
+// float64 whose shortest decimal form is v's value, when that is exact: the
+// amount is within ±2^53 分.
+func exactNumber(v string) (float64, bool) {
+	fen, err := strconv.ParseInt(strings.Replace(v, ".", "", 1), 10, 64)
+	if err != nil || fen > 1<<53 || fen < -(1<<53) {
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	return n, err == nil
 }

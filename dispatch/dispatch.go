@@ -221,6 +221,13 @@ func (d *Dispatcher) jobOf(ctx context.Context, t workflow.Transition) (Job, boo
 	return j, true, nil
 }
 
+// NextDue returns the earliest instant after the clock's now at which a
+// pending or waiting job falls due (false: none). A caller driving RunOnce
+// itself (a simulation, a scheduler) calls RunOnce again then.
+func (d *Dispatcher) NextDue(ctx context.Context) (time.Time, bool, error) {
+	return d.o.Store.NextDue(ctx, d.o.Clock.Now())
+}
+
 // RunOnce leases one batch of due jobs and makes one attempt on each. It
 // returns how many jobs it attempted; store errors are returned, provider
 // errors are recorded.

@@ -157,6 +157,12 @@ type Store interface {
 	// (a pushed completion: poll it at once). Other jobs are left alone.
 	// ErrNotFound if there is no such job.
 	Nudge(ctx context.Context, key string, now time.Time) error
+	// NextDue returns the earliest NextAt after t of a pending or waiting
+	// job, and false when there is none: the instant a dispatcher has
+	// something to do next (a simulation's next round, a worker's sleep).
+	// Jobs blocked behind an earlier job of their application count too.
+	// Database stores answer from an index, without reading the jobs.
+	NextDue(ctx context.Context, after time.Time) (time.Time, bool, error)
 }
 
 // MemStore is an in-memory Store for tests and single-process use.
@@ -344,6 +350,23 @@ func (m *MemStore) Resolve(ctx context.Context, key string, to Status, now time.
 		j.Attempts = 0
 	}
 	return nil
+}
+
+// NextDue implements Store.
+func (m *MemStore) NextDue(ctx context.Context, after time.Time) (time.Time, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return time.Time{}, false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var next time.Time
+	for _, j := range m.jobs {
+		if (j.Status == StatusPending || j.Status == StatusWaiting) && j.NextAt.After(after) &&
+			(next.IsZero() || j.NextAt.Before(next)) {
+			next = j.NextAt
+		}
+	}
+	return next, !next.IsZero(), nil
 }
 
 // Nudge implements Store.

@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -266,6 +267,20 @@ func (s *JobStore) Resolve(ctx context.Context, key string, to dispatch.Status, 
 		return fmt.Errorf("%w: job %q is %s, not failed", dispatch.ErrConflict, key, j.Status.English())
 	}
 	return nil
+}
+
+// NextDue implements dispatch.Store: the minimum of the partial index
+// dispatch_jobs_due, one index probe whatever the number of jobs.
+func (s *JobStore) NextDue(ctx context.Context, after time.Time) (time.Time, bool, error) {
+	var next sql.NullInt64
+	if err := s.db.reader(ctx).Raw(`SELECT MIN(next_at) FROM dispatch_jobs
+		WHERE status IN ('pending', 'waiting') AND next_at > ?`, jobNanos(after)).Row().Scan(&next); err != nil {
+		return time.Time{}, false, dispatchErr(ctx, "next due job", err)
+	}
+	if !next.Valid {
+		return time.Time{}, false, nil
+	}
+	return jobTime(next.Int64), true, nil
 }
 
 // Nudge implements dispatch.Store.

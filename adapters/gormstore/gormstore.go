@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -255,6 +256,29 @@ func (db *DB) Gorm() *gorm.DB { return db.w }
 
 // reader returns the handle for plain reads outside a transaction.
 func (db *DB) reader(ctx context.Context) *gorm.DB { return db.r.WithContext(ctx) }
+
+// BackupTo writes a consistent copy of an SQLite database (file or
+// in-memory) to a new file at path, with SQLite's VACUUM INTO: compacted,
+// readable by any SQLite, taken while the platform keeps running (writers
+// wait for the copy's read transaction only at its start). path must not
+// exist. A simulation can run on ":memory:" and keep its database this way
+// at the end; an operator can take online backups. On PostgreSQL it returns
+// ErrUnsupported (use pg_dump).
+func (db *DB) BackupTo(ctx context.Context, path string) error {
+	if db.driver != SQLite {
+		return fmt.Errorf("%w: BackupTo on %s (use pg_dump)", ErrUnsupported, db.driver)
+	}
+	if strings.TrimSpace(path) == "" {
+		return &OptionError{Field: "path", Reason: "empty"}
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("gormstore: backup to %s: %w", path, os.ErrExist)
+	}
+	if err := db.w.WithContext(ctx).Exec(`VACUUM INTO ?`, path).Error; err != nil {
+		return fmt.Errorf("gormstore: backup to %s: %w", path, err)
+	}
+	return nil
+}
 
 // Close closes every pool. An in-memory SQLite database is gone afterwards.
 func (db *DB) Close() error {

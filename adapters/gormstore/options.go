@@ -39,6 +39,8 @@ var (
 	ErrMigrationChanged = errors.New("gormstore: applied migration differs from the code")
 	// ErrBadMigration reports a malformed migration list (order, range, name).
 	ErrBadMigration = errors.New("gormstore: malformed migration list")
+	// ErrUnsupported: the operation does not exist for this database engine.
+	ErrUnsupported = errors.New("gormstore: not supported by this database")
 )
 
 // OptionError names the Options field that is wrong and why. It matches

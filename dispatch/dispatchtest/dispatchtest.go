@@ -165,6 +165,55 @@ func RunStore(t *testing.T, newStore func(t *testing.T) dispatch.Store) {
 			t.Errorf("a later nudge moved next at to %v", got.NextAt)
 		}
 	})
+	t.Run("NextDue", func(t *testing.T) {
+		s, ctx := newStore(t), context.Background()
+		if _, ok, err := s.NextDue(ctx, T0); err != nil || ok {
+			t.Fatalf("empty store: ok %v, err %v", ok, err)
+		}
+		at := func(h int) time.Time { return T0.Add(time.Duration(h) * time.Hour) }
+		jobs := []dispatch.Job{NewJob("a1", "a", 1), NewJob("a2", "a", 2), NewJob("b1", "b", 1), NewJob("c1", "c", 1)}
+		jobs[0].NextAt = at(1)
+		jobs[1].NextAt = at(2) // blocked behind a1: counts all the same
+		jobs[2].NextAt = at(5)
+		jobs[3].NextAt = at(3)
+		for _, j := range jobs {
+			if err := s.Enqueue(ctx, j); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// c1 is done: no longer due.
+		l, err := s.Lease(ctx, "o", at(3), at(4), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range l {
+			if j.Key != "c1" {
+				continue
+			}
+			j.Status = dispatch.StatusDone
+			if err := s.Record(ctx, "o", j, dispatch.Attempt{JobKey: j.Key, N: 1, At: at(3), Owner: "o", Outcome: dispatch.OutcomeDone}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tc := range []struct {
+			after time.Time
+			want  time.Time
+			ok    bool
+		}{
+			{T0, at(1), true},
+			{at(1), at(2), true}, // strictly after
+			{at(2), at(5), true}, // c1 (3h) is done
+			{at(5), time.Time{}, false},
+		} {
+			got, ok, err := s.NextDue(ctx, tc.after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok != tc.ok || !got.Equal(tc.want) {
+				t.Errorf("NextDue(%v) = %v, %v; want %v, %v", tc.after, got, ok, tc.want, tc.ok)
+			}
+		}
+	})
 	t.Run("ConcurrentLeasesExclusive", func(t *testing.T) {
 		s, ctx := newStore(t), context.Background()
 		const n = 40

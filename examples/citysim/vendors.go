@@ -241,17 +241,13 @@ func (s *Sim) dispatchRound(ctx context.Context) error {
 		v.reported = append(keep, v.reported...)
 		v.mu.Unlock()
 	}
-	jobs, err := s.p.Database().Jobs().List(ctx, dispatch.StatusPending, dispatch.StatusWaiting)
+	// The next round: when the earliest waiting or retrying job falls due
+	// (one index probe, not a listing of the jobs).
+	next, ok, err := s.p.Dispatcher().NextDue(ctx)
 	if err != nil {
 		return err
 	}
-	var next time.Time
-	for _, j := range jobs {
-		if j.NextAt.After(now) && (next.IsZero() || j.NextAt.Before(next)) {
-			next = j.NextAt
-		}
-	}
-	if !next.IsZero() {
+	if ok {
 		s.scheduleDispatch(next)
 	}
 	return nil
