@@ -124,3 +124,20 @@ func BenchmarkCSVRate(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkRaterSetup builds a Rater and rates one resolved record with
+// RateBatch, which builds its batch tables on that first call: the fixed
+// cost of a rating run.
+func BenchmarkRaterSetup(b *testing.B) {
+	c := ratebench.Catalog()
+	r := billing.NewRater(c, ratebench.Loc)
+	us := ratebench.Compacts(r, 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		r := billing.NewRater(c, ratebench.Loc)
+		if _, err := ratebench.RateBatch(r, us); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

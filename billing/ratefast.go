@@ -1,9 +1,12 @@
 package billing
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
+	"sync"
 	"time"
 )
 
@@ -82,23 +85,29 @@ func (r *Rater) Compact(rec UsageRecord) (CompactUsage, error) {
 // 0 and are left out of the total. Each record is rated exactly as
 // [Rater.Rate] rates it over its whole interval, pieces rounded half up one
 // by one: a record inside one month and one price version, or across one
-// month end with a version covering each side, takes the precomputed
-// tables (a lookup, one product and one multiply-shift division per piece,
-// overflow excluded up front by a per-version quantity bound); a record
-// with more pieces walks the same tables month by month; anything else (a
+// month end with a version covering each side, takes the batch tables (see
+// [batchTables]: a table lookup, two multiply-shift divisions for the
+// proration factor, one product and one multiply-shift division per piece,
+// overflow excluded up front by a per-cell quantity bound); a record with
+// more pieces walks the per-month tables month by month; anything else (a
 // price change inside a month, a quantity that could overflow, dates outside
 // the tables, a location with daylight saving time) takes Rate's general
-// path with its math/big fallback. RateBatch does not allocate unless there
-// are issues, and like every Rater method it is safe for concurrent use
-// (it writes only to us).
+// path with its math/big fallback. The batch tables are built on the first
+// call (64 bytes per item × vendor and month of a ten-year window, at most
+// 8 MiB, plus 8 bytes per 18 hours of the window). After that RateBatch
+// does not allocate unless there are issues, and like every Rater method it
+// is safe for concurrent use (it writes only to us).
 func (r *Rater) RateBatch(us []CompactUsage) (total int64, issues []BatchIssue) {
-	ft := r.ft
+	var bt *batchTables
+	if r.ft != nil {
+		bt = r.ft.batchTables(r)
+	}
 	for lo := 0; lo < len(us); lo += batchBlock {
 		blk := us[lo:min(lo+batchBlock, len(us))]
 		var rest uint64 = 1<<len(blk) - 1 // records left for the general path
-		if ft != nil {
+		if bt != nil {
 			var sum int64
-			sum, rest = ft.rateBlock(blk)
+			sum, rest = bt.rateBlock(blk)
 			if s := total + sum; s >= 0 {
 				total = s
 			} else { // the total wraps inside this block: redo it record by record
@@ -130,89 +139,283 @@ func (r *Rater) RateBatch(us []CompactUsage) (total int64, issues []BatchIssue) 
 // of its mask).
 const batchBlock = 64
 
+// batchTables are the tables of RateBatch's kernel, all in local seconds
+// relative to base (local midnight starting the first month of the window
+// covered), below maxBatchSpan < 2³¹ inside the tables:
+//
+//   - buckets map t>>bucketShift to the month holding the bucket's first
+//     second (high 32 bits) and the first second of the next month if it
+//     falls inside the bucket (low 32 bits, else MaxUint32); a bucket
+//     (18.2 hours) never holds two month ends;
+//   - per key, cells[kbase[key]+month] describe that month under one price
+//     version (the one in force at the month's start, else at its end),
+//     followed by one "none" cell, so a record crossing a month end finds
+//     the next month's cell next to its own.
+//
+// A record is rated from its cell only if it lies inside the cell's month
+// and version (for the second piece: the next cell's), and its quantity is
+// within the cell's overflow bound; which version a cell holds therefore
+// affects speed only, never the result.
+type batchTables struct {
+	rel     int64 // add to Unix seconds for seconds relative to base
+	buckets []uint64
+	kbase   []uint32
+	cells   []batchCell
+}
+
+// batchCell is one key × month under one version: 64 bytes. A piece
+// [t, e) of a record (t, e relative to base) is rated here when
+// from ≤ t < from+tspan and e ≤ elim: amount = round(q × price × num ÷ d)
+// half up. num is the number of units u (days or hours) touched,
+// ⌊(e+add)/u⌋ − ⌊t/u⌋ with add = u − 1, each ⌊x/u⌋ computed as
+// ((x>>4)·m)>>40 (see unitDiv); a constant factor 1 has u = 2³¹ and
+// add = 2³¹. The division by d is a multiply-shift (rm, rh, rs; see recip).
+type batchCell struct {
+	from, tspan uint32
+	elim        uint32
+	add         uint32
+	m           uint64
+	price       uint64
+	maxQ        uint64 // largest quantity with q·price·744 + d/2 ≤ MaxInt64
+	rm, rh      uint64
+	rs          uint8
+	once        bool // a one-time item: never a second piece
+}
+
+const (
+	bucketShift = 16
+	// maxBatchSpan bounds the seconds the batch tables cover: t < e ≤ elim
+	// stay below it, so for days and hours every x = t or e + add stays
+	// below 2³¹, where unitDiv is exact (for onceUnit, a power of two, it is
+	// exact below 2³²).
+	maxBatchSpan = 1<<31 - 2*86400
+	// maxBatchCells bounds the cells of the batch tables (64 bytes each,
+	// so at most 8 MiB); a catalog with more keys gets fewer months, the
+	// rest rated by the per-month tables.
+	maxBatchCells = 1 << 17
+	// batchYears is the reach of the batch window on either side of the
+	// latest price version's start.
+	batchYears = 5
+	unitPre    = 4  // 16 divides every unit
+	unitSh     = 40 // 2^40 ≥ 2^27 · u/16 for every unit u: exact below 2^31
+	onceUnit   = 1 << 31
+)
+
+// unitMagic returns m with ⌊x/u⌋ = ((x>>4)·m)>>40 for 0 ≤ x < 2³¹ and
+// u ∈ {3600, 86400, 2³¹}: with u' = u/16 and m = ⌈2^40/u'⌉, ⌊x/u⌋ =
+// ⌊(x>>4)/u'⌋, and x' = x>>4 < 2^27 gives x'·(m·u' − 2^40) < 2^27·u' ≤
+// 2^40, so the error x'·m/2^40 − x'/u' stays below 1/u' (Granlund &
+// Montgomery); x'·m < 2^27 · 2^33 fits easily. TestUnitMagic checks every
+// boundary.
+func unitMagic(u uint64) uint64 {
+	u >>= unitPre
+	return (1<<unitSh + u - 1) / u
+}
+
+// unitDiv is ⌊x/u⌋ for m = unitMagic(u) and x < 2³¹.
+func unitDiv(x, m uint64) uint64 { return (x >> unitPre) * m >> unitSh }
+
 // rateBlock rates the records of blk (at most batchBlock) that lie inside
-// one month and one price version, setting their Amount, and returns their
-// sum and a mask of the others. Their sum cannot wrap: an amount from a cell
-// is below MaxInt64/1000 (every divisor is ≥ 1000), a record has at most
-// two. It runs in two stages:
-// the first finds each record's month and cell (short, independent
-// iterations, so many are in flight at once), the second computes amounts.
-// It makes no calls, so the compiler keeps its state in registers.
-func (ft *fastTables) rateBlock(blk []CompactUsage) (sum int64, rest uint64) {
-	var cix [batchBlock]int32
-	var dms [batchBlock]uint64
-	rel := ft.off - ft.base
-	days, keys, cells := ft.days, ft.keys, ft.cells
+// one month and one price version, or across one month end with a version
+// covering each side, setting their Amount, and returns their sum and a
+// mask of the others. Their sum cannot wrap: an amount from a cell is below
+// MaxInt64/1000 (every divisor is ≥ 1000), a record has at most two. It
+// makes no calls, so the compiler keeps its state in registers.
+func (bt *batchTables) rateBlock(blk []CompactUsage) (sum int64, rest uint64) {
 	blk = blk[:min(len(blk), batchBlock)]
+	rel, buckets, kbase, cells := bt.rel, bt.buckets, bt.kbase, bt.cells
+	var two uint64 // records that may cross a month end
 	for j := range blk {
 		u := &blk[j]
-		t, e := u.Start+rel, u.End+rel
-		day, key := uint64(t)/86400, uint64(u.Key)
-		ci := int32(-1)
-		if day < uint64(len(days)) && key < uint64(len(keys)) && e > t {
-			dm := days[day]
-			k := &keys[key]
-			ci = k.off + min(max(int32(dm>>48)-k.m0+1, 0), k.n-1)
-			dms[j] = dm
-		}
-		cix[j] = ci
-	}
-	for j := range blk {
-		u := &blk[j]
-		ci := cix[j]
-		if ci < 0 || int(ci) >= len(cells) {
+		t, key := uint64(u.Start+rel), uint64(uint32(u.Key))
+		b := t >> bucketShift
+		if b >= uint64(len(buckets)) || key >= uint64(len(kbase)) {
 			rest |= 1 << j
 			continue
 		}
-		t, e, q := u.Start+rel, u.End+rel, u.Quantity
-		dm := dms[j]
+		bk := buckets[b]
+		mi := bk >> 32
+		if t >= uint64(uint32(bk)) {
+			mi++
+		}
+		ci := uint64(kbase[key]) + mi
+		if ci >= uint64(len(cells)) {
+			rest |= 1 << j
+			continue
+		}
 		c := &cells[ci]
-		moEnd := int64(dm & (1<<40 - 1))
-		if t < c.from || min(e, moEnd) > c.to || uint64(q) > uint64(c.maxQ) {
+		e, q := uint64(u.End+rel), uint64(u.Quantity)
+		// from ≤ t < from+tspan (so t < 2³¹), and the quantity bound.
+		if t-uint64(c.from) >= uint64(c.tspan) || q > c.maxQ {
 			rest |= 1 << j
 			continue
 		}
-		if e <= moEnd {
-			amt := c.amount(&ft.recips[(c.dc+uint8(dm>>40))&15], t, e, q)
-			u.Amount = amt
-			sum += amt
+		// t < e ≤ elim (t < elim holds): one piece.
+		if e-t-1 >= uint64(c.elim)-t {
+			two |= 1 << j
 			continue
 		}
-		// Two pieces: across one month end, the next month's cell covering
-		// the rest (so no price change inside it).
-		mi := int(dm>>48) + 1
-		if mi >= len(ft.months) {
+		amt := c.piece(t, e, q)
+		u.Amount = amt
+		sum += amt
+	}
+	// Across the month end, the next month's cell covering the rest (so no
+	// price change inside it).
+	for ; two != 0; two &= two - 1 {
+		j := bits.TrailingZeros64(two)
+		u := &blk[j]
+		t, e, q := uint64(u.Start+rel), uint64(u.End+rel), uint64(u.Quantity)
+		b := t >> bucketShift
+		bk := buckets[b]
+		mi := bk >> 32
+		if t >= uint64(uint32(bk)) {
+			mi++
+		}
+		ci := uint64(kbase[uint32(u.Key)]) + mi
+		if ci+1 >= uint64(len(cells)) {
 			rest |= 1 << j
 			continue
 		}
-		k := &keys[u.Key]
-		c2 := &cells[int(k.off)+min(max(mi-int(k.m0)+1, 0), int(k.n)-1)]
-		mo := &ft.months[mi]
-		if moEnd < c2.from || e > c2.to || e > mo.end || uint64(q) > uint64(c2.maxQ) {
+		c, c2 := &cells[ci], &cells[ci+1]
+		if int64(e) <= int64(c.elim) || c.once || c2.from != c.elim || e > uint64(c2.elim) || q > c2.maxQ {
 			rest |= 1 << j
 			continue
 		}
-		amt := c.amount(&ft.recips[(c.dc+uint8(dm>>40))&15], t, moEnd, q) +
-			c2.amount(&ft.recips[(c2.dc+mo.class)&15], moEnd, e, q)
+		amt := c.piece(t, uint64(c.elim), q) + c2.piece(uint64(c2.from), e, q)
 		u.Amount = amt
 		sum += amt
 	}
 	return sum, rest
 }
 
-// amount is the piece [t, seg) of one month under c's version: q × price ×
-// num ÷ divisor, rounded half up (q ≤ c.maxQ, so nothing overflows).
-func (c *fastCell) amount(rc *recip, t, seg int64, q Quantity) int64 {
-	nd := (uint64(seg)+86399)/86400 - uint64(t)/86400
-	nh := (uint64(seg)+3599)/3600 - uint64(t)/3600
-	num := int64(nd)&c.md | int64(nh)&c.mh | c.c
-	return int64(rc.divRound(uint64(int64(q) * c.price * num)))
+// piece is the amount of [t, e) under c: q·price·num ÷ d rounded half up
+// (t < e ≤ elim < 2³¹ and q ≤ c.maxQ, so nothing overflows).
+func (c *batchCell) piece(t, e, q uint64) int64 {
+	num := unitDiv(e+uint64(c.add), c.m) - unitDiv(t, c.m)
+	hi, _ := bits.Mul64(q*c.price*num+c.rh, c.rm)
+	return int64(hi >> (c.rs & 63))
 }
 
-// rateGeneral rates a record rateBlock did not: from the tables when it
-// has several pieces, else through Rate's general path.
+// newBatchTables builds the batch tables over a window of the months of
+// ft: batchYears before and after the month of the latest price version's
+// start, fewer months for a large catalog (maxBatchCells) or at the ends of
+// ft's calendar. Records outside the window are rated from the per-month
+// tables.
+func newBatchTables(r *Rater, ft *fastTables) *batchTables {
+	if len(r.keys) == 0 {
+		return nil
+	}
+	lastFrom := int64(math.MinInt64)
+	for _, k := range r.keys {
+		lastFrom = max(lastFrom, k.vs[len(k.vs)-1].fromL-ft.base)
+	}
+	g, _ := slices.BinarySearchFunc(ft.months, lastFrom, func(m fastMonth, t int64) int { return cmp.Compare(m.end, t+1) })
+	g0 := max(0, g-batchYears*12)
+	ms0 := int64(0) // the window's first second, relative to ft.base
+	if g0 > 0 {
+		ms0 = ft.months[g0-1].end
+	}
+	months := ft.months[g0:]
+	nm := min(len(months), g-g0+batchYears*12+1, maxBatchCells/len(r.keys)-1)
+	for nm > 0 && months[nm-1].end-ms0 > maxBatchSpan {
+		nm--
+	}
+	if nm <= 0 {
+		return nil
+	}
+	months = months[:nm]
+	calEnd := months[nm-1].end - ms0
+	base := ft.base + ms0
+	bt := &batchTables{rel: ft.off - base,
+		buckets: make([]uint64, 0, (calEnd+1<<bucketShift-1)>>bucketShift),
+		kbase:   make([]uint32, 0, len(r.keys)),
+		cells:   make([]batchCell, 0, len(r.keys)*(nm+1))}
+	for b := int64(0); b<<bucketShift < calEnd; b++ {
+		lo, hi := b<<bucketShift, (b+1)<<bucketShift
+		mi, _ := slices.BinarySearchFunc(months, lo, func(m fastMonth, t int64) int { return cmp.Compare(m.end-ms0, t+1) })
+		bnd := uint64(math.MaxUint32)
+		if end := months[mi].end - ms0; end < hi && end < calEnd {
+			bnd = uint64(end)
+		}
+		bt.buckets = append(bt.buckets, uint64(mi)<<32|bnd)
+	}
+	// A "none" cell: no t passes from ≤ t < from+0, and its from matches
+	// no cell's elim (every elim is below 2³¹).
+	none := batchCell{from: math.MaxUint32}
+	for _, k := range r.keys {
+		bt.kbase = append(bt.kbase, uint32(len(bt.cells)))
+		it := &k.item.it
+		ms := int64(0)
+		for g := range nm {
+			me := months[g].end - ms0
+			i := versionAtL(k.vs, ms+base)
+			if i < 0 {
+				i = versionAtL(k.vs, me-1+base)
+			}
+			cell := none
+			if i >= 0 {
+				v := &k.vs[i]
+				from, lim := max(v.fromL-base, ms), me
+				if v.toL != math.MaxInt64 {
+					lim = min(v.toL-base, me)
+				}
+				unit, den := batchKind(it, (me-ms)/86400)
+				rc := newRecip(uint64(den * QuantityScale))
+				cell = batchCell{from: uint32(from), tspan: uint32(lim - from), elim: uint32(lim),
+					add: uint32(unit - 1), m: unitMagic(unit), price: uint64(v.price), maxQ: math.MaxInt64,
+					rm: rc.m, rh: rc.h, rs: rc.s, once: it.Basis == OneTime}
+				if it.Basis == Monthly && it.Proration == ProrateNone {
+					cell.elim = uint32(me) // the whole month at the entry price
+				}
+				if unit == onceUnit {
+					cell.add = onceUnit // num = ⌊(e+2³¹)/2³¹⌋ − ⌊t/2³¹⌋ = 1
+				}
+				if v.price > 0 {
+					cell.maxQ = uint64((math.MaxInt64 - maxHalfDivisor) / (v.price * maxNum))
+				}
+			}
+			bt.cells = append(bt.cells, cell)
+			ms = me
+		}
+		bt.cells = append(bt.cells, none)
+	}
+	return bt
+}
+
+// batchKind returns, for an item and a month of days, the unit its
+// proration counts (86400 for days, 3600 for hours, onceUnit for a constant
+// factor 1) and the factor's denominator, as in Rater.factor.
+func batchKind(it *Item, days int64) (unit uint64, den int64) {
+	switch it.Basis {
+	case Monthly:
+		switch it.Proration {
+		case ProrateDays:
+			return 86400, days
+		case ProrateHours:
+			return 3600, 24 * days
+		default:
+			return onceUnit, 1
+		}
+	case Daily:
+		if it.Proration == ProrateHours {
+			return 3600, 24
+		}
+		return 86400, 1
+	case Hourly:
+		return 3600, 1
+	default: // OneTime
+		return onceUnit, 1
+	}
+}
+
+// rateGeneral rates a record rateBlock did not: from the per-month tables
+// when it has several pieces, else through Rate's general path.
 func (r *Rater) rateGeneral(u *CompactUsage) (int64, error) {
-	if r.ft != nil {
+	// A one-time item is charged once, at Start, whatever End says (the
+	// month-by-month walk would charge every month up to End), and a
+	// negative quantity is an error even over an empty interval: both go to
+	// the general path.
+	if r.ft != nil && u.Quantity >= 0 && u.Key >= 0 && int(u.Key) < len(r.keys) && r.keys[u.Key].item.it.Basis != OneTime {
 		if amt, ok := r.ft.rate(u.Key, u.Quantity, u.Start, u.End); ok {
 			return amt, nil
 		}
@@ -263,6 +466,16 @@ type fastTables struct {
 	keys   []fastKey
 	cells  []fastCell
 	recips [16]recip // [divisor class × 4 + days − 28]
+	// RateBatch's kernel tables, built on its first call (nil if they
+	// cannot be built).
+	batchOnce sync.Once
+	batch     *batchTables
+}
+
+// batchTables returns the kernel tables of RateBatch, building them once.
+func (ft *fastTables) batchTables(r *Rater) *batchTables {
+	ft.batchOnce.Do(func() { ft.batch = newBatchTables(r, ft) })
+	return ft.batch
 }
 
 type fastMonth struct {
@@ -282,9 +495,6 @@ type fastCell struct {
 	from, to int64 // relative to base; from > to: no version
 	price    int64
 	maxQ     int64 // largest quantity with q·price·744 + d/2 ≤ MaxInt64
-	// The key's factor as masks: num = days&md | hours&mh | c.
-	md, mh, c int64
-	dc        uint8 // divisor class × 4
 }
 
 // recip divides n < 2^63 by d exactly: floor(n/d) = hi(n·m) >> s, with
@@ -434,11 +644,6 @@ func newFastTables(r *Rater) *fastTables {
 	for _, k := range r.keys {
 		a, b, c, dc := kind(&k.item.it)
 		fk := fastKey{off: int32(len(ft.cells)), a: a, b: b, c: c, dc: dc, keep: math.MinInt64}
-		cell := func(vs []rateVersion, i int) fastCell {
-			fc := cell(vs, i)
-			fc.md, fc.mh, fc.c, fc.dc = -a, -b, c, dc
-			return fc
-		}
 		if it := &k.item.it; it.Basis == Monthly && it.Proration == ProrateNone {
 			fk.keep = math.MaxInt64
 		}

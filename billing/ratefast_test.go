@@ -342,8 +342,8 @@ func TestRateBatchDoesNotAllocate(t *testing.T) {
 	}
 }
 
-// TestRateBatchConcurrent: one Rater rates batches from several goroutines
-// (run with -race); every goroutine gets the same amounts.
+// TestRateBatchConcurrent: one fresh Rater rates batches from several
+// goroutines (run with -race); every goroutine gets the same amounts.
 func TestRateBatchConcurrent(t *testing.T) {
 	r := NewRater(fastCatalog(t), tz)
 	rng := rand.New(rand.NewPCG(8, 8))
@@ -354,8 +354,10 @@ func TestRateBatchConcurrent(t *testing.T) {
 			base = append(base, u)
 		}
 	}
+	// The reference comes from another Rater, so the goroutines also race
+	// to build r's batch tables on their first call.
 	want := append([]CompactUsage(nil), base...)
-	r.RateBatch(want)
+	NewRater(fastCatalog(t), tz).RateBatch(want)
 	errs := make(chan string, 4)
 	for range 4 {
 		go func() {
@@ -368,5 +370,234 @@ func TestRateBatchConcurrent(t *testing.T) {
 		if d := <-errs; d != "" {
 			t.Errorf("concurrent batch differs:\n%s", d)
 		}
+	}
+}
+
+// TestUnitMagic: unitDiv is ⌊x/u⌋ for every unit on both sides of every
+// multiple of u below 2³¹ and on random x.
+func TestUnitMagic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, u := range []uint64{3600, 86400, onceUnit} {
+		m := unitMagic(u)
+		check := func(x uint64) {
+			if x >= 1<<31 {
+				return
+			}
+			if got := unitDiv(x, m); got != x/u {
+				t.Fatalf("unitDiv(%d) for u=%d: %d, want %d", x, u, got, x/u)
+			}
+		}
+		for k := uint64(0); k*u < 1<<31; k++ {
+			for _, d := range []uint64{0, 1, u / 2, u - 1} {
+				check(k*u + d)
+				check(k*u - 1)
+			}
+		}
+		for range 100000 {
+			check(rng.Uint64N(1 << 31))
+		}
+	}
+	// A constant factor counts one whatever the piece (e + 2³¹ < 2³²).
+	m := unitMagic(onceUnit)
+	for _, e := range []uint64{1, 86400, 1<<31 - 1} {
+		if n := unitDiv(e+onceUnit, m) - unitDiv(e-1, m); n != 1 {
+			t.Errorf("constant factor at %d: %d", e, n)
+		}
+	}
+}
+
+// rateRef rates u through Rate's general path (no tables at all), as the
+// reference for the batch kernel; a one-time item is charged at Start.
+func rateRef(r *Rater, u CompactUsage) (int64, error) {
+	return r.rateSlow(&u)
+}
+
+// randomCompact returns a record for RateBatch: mostly resolved by Compact
+// from randomRecord, sometimes altered the way a caller could build one by
+// hand (End before Start, a one-time item with a long interval, times far
+// outside the tables, a key not issued, a negative quantity).
+func randomCompact(t *testing.T, r *Rater, rng *rand.Rand, items []string) (CompactUsage, bool) {
+	rec := randomRecord(rng, items)
+	u, err := r.Compact(rec)
+	if err != nil {
+		return u, false
+	}
+	switch rng.IntN(12) {
+	case 0:
+		u.End = u.Start - rng.Int64N(100000)
+	case 1:
+		u.End = u.Start + rng.Int64N(90*86400)
+	case 2:
+		u.Start += []int64{math.MaxInt64 / 2, math.MinInt64 / 2, 1 << 33, -(1 << 33)}[rng.IntN(4)]
+	case 3:
+		u.Key = RateKey([]int32{-1, int32(len(r.keys)), math.MaxInt32}[rng.IntN(3)])
+	case 4:
+		u.Quantity = -u.Quantity - 1
+	}
+	u.Amount = rng.Int64N(1000) // RateBatch overwrites it
+	return u, true
+}
+
+// errKind names the sentinel err matches ("" for nil).
+func errKind(err error) string {
+	for _, s := range []error{ErrNoPrice, ErrOverflow, ErrNegative, ErrInvalid, ErrUnknownItem} {
+		if errors.Is(err, s) {
+			return s.Error()
+		}
+	}
+	if err != nil {
+		return "other: " + err.Error()
+	}
+	return ""
+}
+
+// TestRateBatchKernelMatchesReference: every record rated by the batch
+// kernel, the per-month tables or the general path gets exactly what Rate's
+// general path gives it (issues alike), for random records including hand
+// built ones; and the kernel itself takes almost every ordinary record.
+func TestRateBatchKernelMatchesReference(t *testing.T) {
+	r := NewRater(fastCatalog(t), tz)
+	if r.ft == nil || r.ft.batchTables(r) == nil {
+		t.Fatal("no batch tables for a fixed-offset location")
+	}
+	items := []string{"IAAS-ECS-VCPU", "IAAS-EVS-SSD", "IAAS-NET-BW", "PAAS-RDS-INST", "PAAS-RDS-HOUR", "IAAS-GPU-HOUR", "SVC-MIG-ONCE"}
+	rng := rand.New(rand.NewPCG(31, 32))
+	kernel, ordinary := 0, 0
+	for range 400 {
+		var us []CompactUsage
+		for len(us) < batchBlock {
+			if u, ok := randomCompact(t, r, rng, items); ok {
+				us = append(us, u)
+			}
+		}
+		in := append([]CompactUsage(nil), us...)
+		_, rest := r.ft.batch.rateBlock(append([]CompactUsage(nil), us...))
+		total, issues := r.RateBatch(us)
+		bad := map[int]error{}
+		for _, is := range issues {
+			bad[is.Index] = is.Err
+		}
+		var want int64
+		for j, u := range in {
+			amt, err := rateRef(r, u)
+			if err == nil && want+amt < 0 {
+				err = ErrOverflow // the batch total wraps: RateBatch reports it
+			}
+			gotErr := bad[j]
+			if errKind(gotErr) != errKind(err) {
+				t.Fatalf("%+v: RateBatch issue %v, reference %v", u, gotErr, err)
+			}
+			if err != nil {
+				if us[j].Amount != 0 {
+					t.Fatalf("%+v: issue %v but Amount %d", u, err, us[j].Amount)
+				}
+				continue
+			}
+			if us[j].Amount != amt {
+				t.Fatalf("%+v: RateBatch %d, reference %d", u, us[j].Amount, amt)
+			}
+			want += amt
+			if k := &r.keys[u.Key]; k.vendor == "v1" && u.Quantity < 200000 && u.End > u.Start &&
+				u.Start >= tm(2026, 1, 1, 0, 0).Unix() && u.End <= tm(2026, 10, 1, 0, 0).Unix() &&
+				(k.item.it.Basis != OneTime || u.End == u.Start+1) && u.End-u.Start < 20*86400 {
+				ordinary++
+				if rest&(1<<j) == 0 {
+					kernel++
+				}
+			}
+		}
+		if total != want {
+			t.Fatalf("total %d, want %d", total, want)
+		}
+	}
+	// Ordinary: v1 in 2026 before the mid-October change, at most one
+	// month end crossed (the July change is on a month end).
+	if ordinary < 1000 || kernel != ordinary {
+		t.Errorf("batch kernel took %d of %d ordinary records", kernel, ordinary)
+	}
+	t.Logf("batch kernel: %d of %d ordinary records", kernel, ordinary)
+}
+
+// FuzzRateBatch: RateBatch agrees with Rate's general path on any record.
+func FuzzRateBatch(f *testing.F) {
+	r := NewRater(fastCatalog(f), tz)
+	base := tm(2026, 1, 1, 0, 0).Unix()
+	f.Add(int32(0), int64(1000), int64(0), int64(86400))
+	f.Add(int32(2), int64(5), int64(31*86400-3600), int64(7200))
+	f.Add(int32(6), int64(1<<40), int64(180*86400), int64(1))
+	f.Add(int32(9), int64(-1), int64(-5), int64(-5))
+	f.Fuzz(func(t *testing.T, key int32, q, start, dur int64) {
+		u := CompactUsage{Key: RateKey(key), Quantity: Quantity(q), Start: base + start, End: base + start + dur}
+		want, werr := rateRef(r, u)
+		us := []CompactUsage{u}
+		got, iss := r.RateBatch(us)
+		if (werr == nil) != (len(iss) == 0) || (werr == nil && (got != want || us[0].Amount != want)) {
+			t.Fatalf("%+v: RateBatch %d %v, reference %d %v", u, got, iss, want, werr)
+		}
+	})
+}
+
+// TestRateBatchWindow: with price versions from 2005 and 2026-04, the
+// batch tables cover five years on either side of 2026-04; records before
+// the window, inside it and after it all get the reference amounts, and the
+// kernel takes those inside the window.
+func TestRateBatchWindow(t *testing.T) {
+	items := []Item{
+		{Code: "IAAS-ECS-VCPU", Name: "云主机vCPU", Unit: "核·月", Basis: Monthly, Proration: ProrateDays},
+		{Code: "IAAS-GPU-HOUR", Name: "GPU", Unit: "卡·时", Basis: Hourly, Proration: ProrateNone},
+	}
+	var prices []Price
+	for _, it := range items {
+		prices = append(prices,
+			Price{Item: it.Code, Vendor: "v1", UnitPrice: 1234, From: day(2005, 3, 1)},
+			Price{Item: it.Code, Vendor: "v1", UnitPrice: 1111, From: day(2026, 4, 1)})
+	}
+	c, err := NewCatalog(items, prices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRater(c, tz)
+	bt := r.ft.batchTables(r)
+	if bt == nil {
+		t.Fatal("no batch tables")
+	}
+	if first := time.Unix(-bt.rel, 0).In(tz); first != tm(2021, 4, 1, 0, 0) {
+		t.Errorf("window starts %v, want 2021-04-01", first)
+	}
+	rng := rand.New(rand.NewPCG(41, 42))
+	kernel, inWindow := 0, 0
+	for range 200 {
+		var us []CompactUsage
+		for len(us) < batchBlock {
+			start := tm(2006+rng.IntN(40), time.Month(1+rng.IntN(12)), 1+rng.IntN(28), rng.IntN(24), rng.IntN(60))
+			rec := UsageRecord{Key: "k", Source: SourceVendor, Vendor: "v1", Department: "d", Item: items[rng.IntN(2)].Code,
+				Quantity: Quantity(rng.Int64N(100000)), Start: start, End: start.Add(time.Duration(1+rng.Int64N(72*3600)) * time.Second)}
+			u, err := r.Compact(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			us = append(us, u)
+		}
+		in := append([]CompactUsage(nil), us...)
+		_, rest := bt.rateBlock(append([]CompactUsage(nil), us...))
+		if _, iss := r.RateBatch(us); len(iss) != 0 {
+			t.Fatal(iss)
+		}
+		for j, u := range in {
+			want, err := rateRef(r, u)
+			if err != nil || us[j].Amount != want {
+				t.Fatalf("%+v: RateBatch %d, reference %d %v", u, us[j].Amount, want, err)
+			}
+			if y := time.Unix(u.Start, 0).In(tz).Year(); y >= 2022 && y <= 2030 {
+				inWindow++
+				if rest&(1<<j) == 0 {
+					kernel++
+				}
+			}
+		}
+	}
+	// Records crossing a month end go to the second loop, still the kernel.
+	if inWindow < 1000 || kernel != inWindow {
+		t.Errorf("kernel took %d of %d records inside the window", kernel, inWindow)
 	}
 }
