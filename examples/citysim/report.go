@@ -4,24 +4,14 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"html"
-	"image/color"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/opengovcloud/govcloud/assessment"
 	"github.com/opengovcloud/govcloud/billing"
@@ -102,14 +92,15 @@ func (r *ReportStage) Finish(ctx context.Context, s *Sim) ([]Section, error) {
 
 // named is one labelled value (a bar).
 type named struct {
-	ID, Name string // ID is drawn in the chart; Name (Chinese) is in the HTML legend
-	Value    float64
+	Label string // drawn in the chart, Chinese first
+	Note  string // beside Label in the HTML table: English or the identifier
+	Value float64
 }
 
 // series is one line of a monthly chart (12 values).
 type series struct {
-	ID, Name string
-	Values   [12]float64
+	Label, Note string // as in named
+	Values      [12]float64
 }
 
 // reportData is everything the page shows.
@@ -138,7 +129,7 @@ func (r *ReportStage) gather(ctx context.Context, s *Sim) (*reportData, error) {
 		if !seen {
 			continue
 		}
-		se.ID, se.Name = st.Label(workflow.English), st.Label(workflow.Chinese)
+		se.Label, se.Note = st.Label(workflow.Chinese), st.Label(workflow.English)
 		d.states = append(d.states, se)
 	}
 	// On-time rate per step and party.
@@ -152,8 +143,8 @@ func (r *ReportStage) gather(ctx context.Context, s *Sim) (*reportData, error) {
 			zh, en = zh[:i], zh[i+1:]
 		}
 		d.onTime = append(d.onTime, named{
-			ID:    en + " (" + st.Party.Label(workflow.English) + ")",
-			Name:  zh + "（" + st.Party.Label(workflow.Chinese) + "）",
+			Label: zh + "（" + st.Party.Label(workflow.Chinese) + "）",
+			Note:  en + " (" + st.Party.Label(workflow.English) + ")",
 			Value: 100 * float64(st.OnTime()) / float64(st.WithDeadline),
 		})
 	}
@@ -182,7 +173,7 @@ func (r *ReportStage) gather(ctx context.Context, s *Sim) (*reportData, error) {
 				n++
 			}
 		}
-		d.util = append(d.util, named{ID: dep.ID, Name: dep.Name, Value: 100 * sum / float64(max(n, 1))})
+		d.util = append(d.util, named{Label: dep.Name, Note: dep.ID, Value: 100 * sum / float64(max(n, 1))})
 	}
 	slices.SortStableFunc(d.util, func(a, b named) int { return cmp.Compare(b.Value, a.Value) })
 	d.util = d.util[:min(20, len(d.util))]
@@ -207,8 +198,8 @@ func (r *ReportStage) gather(ctx context.Context, s *Sim) (*reportData, error) {
 		add(vend, st.Vendor, st.Month.Month, net)
 		add(dept, st.Department, st.Month.Month, net)
 	}
-	toSeries := func(id, name string, fen *[12]int64) series {
-		se := series{ID: id, Name: name}
+	toSeries := func(label, note string, fen *[12]int64) series {
+		se := series{Label: label, Note: note}
 		for i, v := range fen {
 			se.Values[i] = float64(v) / 100 // display only: money stays in fen until here
 		}
@@ -216,7 +207,7 @@ func (r *ReportStage) gather(ctx context.Context, s *Sim) (*reportData, error) {
 	}
 	for _, v := range s.sc.Vendors {
 		if fen := vend[v.ID]; fen != nil {
-			d.costVendor = append(d.costVendor, toSeries(v.ID, v.Name, fen))
+			d.costVendor = append(d.costVendor, toSeries(v.Name, v.ID, fen))
 		}
 	}
 	type total struct {
@@ -236,7 +227,7 @@ func (r *ReportStage) gather(ctx context.Context, s *Sim) (*reportData, error) {
 	slices.SortStableFunc(totals, func(a, b total) int { return cmp.Compare(b.fen, a.fen) })
 	for _, t := range totals[:min(10, len(totals))] {
 		dep := s.depts[t.i]
-		d.costDept = append(d.costDept, toSeries(dep.ID, dep.Name, dept[dep.ID]))
+		d.costDept = append(d.costDept, toSeries(dep.Name, dep.ID, dept[dep.ID]))
 	}
 	// Scorecard rankings.
 	if as := r.Assessment; as != nil {
@@ -246,7 +237,7 @@ func (r *ReportStage) gather(ctx context.Context, s *Sim) (*reportData, error) {
 			}
 			var out []named
 			for _, c := range sortedCards(run.Cards) {
-				out = append(out, named{ID: fmt.Sprintf("%d. %s", c.Rank, c.SubjectID), Name: c.SubjectName + " · " + c.Grade.Name, Value: c.Total})
+				out = append(out, named{Label: fmt.Sprintf("%d. %s", c.Rank, c.SubjectName), Note: c.SubjectID + " · " + c.Grade.Name, Value: c.Total})
 			}
 			return out[:min(n, len(out))]
 		}
@@ -261,155 +252,7 @@ type chart struct {
 	zh, en  string
 	caption string
 	svg     []byte
-	legend  [][2]string // drawn ID → Chinese name
-}
-
-// Chart sizes (points).
-const (
-	chartW = 18 * vg.Centimeter
-	chartH = 10 * vg.Centimeter
-)
-
-// legendW is the width of the legend column right of a line chart.
-const legendW = 6 * vg.Centimeter
-
-// figure is a plot with an optional legend drawn in a column on its right (so
-// the legend never covers the lines).
-type figure struct {
-	p      *plot.Plot
-	legend *plot.Legend
-	w, h   vg.Length
-}
-
-// draw draws the figure on a canvas of size f.w × f.h.
-func (f figure) draw(c vg.Canvas) {
-	dc := draw.NewCanvas(c, f.w, f.h)
-	if f.legend == nil {
-		f.p.Draw(dc)
-		return
-	}
-	f.p.Draw(draw.Crop(dc, 0, -legendW, 0, 0))
-	f.legend.Draw(draw.Crop(dc, f.w-legendW, 0, 0, -vg.Points(20)))
-}
-
-// renderSVG draws f as an SVG element (without the XML prologue, ready to inline).
-func renderSVG(f figure) ([]byte, error) {
-	c := vgsvg.NewWith(vgsvg.UseWH(f.w, f.h))
-	f.draw(c)
-	var b bytes.Buffer
-	if _, err := c.WriteTo(&b); err != nil {
-		return nil, err
-	}
-	out := b.Bytes()
-	i := bytes.Index(out, []byte("<svg"))
-	if i < 0 {
-		return nil, errors.New("vgsvg wrote no <svg> element")
-	}
-	return out[i:], nil
-}
-
-func linesChart(title, ylabel string, ss []series) ([]byte, error) {
-	f, err := linesPlot(title, ylabel, ss)
-	if err != nil {
-		return nil, err
-	}
-	return renderSVG(f)
-}
-
-// linesPlot builds a monthly line chart with its legend on the right.
-func linesPlot(title, ylabel string, ss []series) (figure, error) {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "Month"
-	p.Y.Label.Text = ylabel
-	p.X.Min, p.X.Max = 1, 12
-	p.Y.Min = 0
-	p.Add(plotter.NewGrid())
-	legend := plot.NewLegend()
-	legend.Top, legend.Left = true, true
-	p.X.Tick.Marker = plot.ConstantTicks(monthTicks())
-	p.Y.Tick.Marker = plot.TickerFunc(wholeTicks)
-	for i, se := range ss {
-		pts := make(plotter.XYs, 12)
-		for m, v := range se.Values {
-			pts[m] = plotter.XY{X: float64(m + 1), Y: v}
-		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			return figure{}, err
-		}
-		l.Color = plotutil.Color(i)
-		l.Dashes = plotutil.Dashes(i / len(plotutil.DefaultColors))
-		l.Width = vg.Points(1.5)
-		p.Add(l)
-		legend.Add(se.ID, l)
-	}
-	h := chartH
-	if len(ss) > 8 {
-		h += vg.Length(len(ss)-8) * vg.Points(12)
-	}
-	return figure{p: p, legend: &legend, w: chartW + legendW, h: h}, nil
-}
-
-// wholeTicks are the default ticks labelled without decimals.
-func wholeTicks(lo, hi float64) []plot.Tick {
-	ts := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ts {
-		if ts[i].Label != "" {
-			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', 0, 64)
-		}
-	}
-	return ts
-}
-
-func monthTicks() []plot.Tick {
-	t := make([]plot.Tick, 12)
-	for i := range t {
-		t[i] = plot.Tick{Value: float64(i + 1), Label: time.Month(i + 1).String()[:3]}
-	}
-	return t
-}
-
-// barsChart draws horizontal bars, the first value at the top.
-func barsChart(title, xlabel string, vs []named, xmax float64) ([]byte, error) {
-	f, err := barsPlot(title, xlabel, vs, xmax)
-	if err != nil {
-		return nil, err
-	}
-	return renderSVG(f)
-}
-
-// barsPlot builds a horizontal bar chart.
-func barsPlot(title, xlabel string, vs []named, xmax float64) (figure, error) {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xlabel
-	p.Add(plotter.NewGrid())
-	n := len(vs)
-	if n == 0 {
-		p.X.Min, p.X.Max = 0, max(xmax, 1)
-		return figure{p: p, w: chartW, h: chartH}, nil
-	}
-	vals := make(plotter.Values, n)
-	labels := make([]string, n)
-	for i, v := range vs {
-		vals[n-1-i] = v.Value
-		labels[n-1-i] = v.ID
-	}
-	b, err := plotter.NewBarChart(vals, vg.Points(9))
-	if err != nil {
-		return figure{}, err
-	}
-	b.Horizontal = true
-	b.Color = color.RGBA{R: 0x2b, G: 0x6c, B: 0xb0, A: 0xff}
-	b.LineStyle.Width = 0
-	p.Add(b)
-	p.NominalY(labels...)
-	p.X.Min = 0
-	if xmax > 0 {
-		p.X.Max = xmax
-	}
-	return figure{p: p, w: chartW, h: max(chartH, vg.Length(n)*vg.Points(14)+vg.Points(70))}, nil
+	legend  [][2]string // drawn label → English or identifier (and value)
 }
 
 func legendOf[T any](xs []T, f func(T) [2]string) [][2]string {
@@ -421,8 +264,8 @@ func legendOf[T any](xs []T, f func(T) [2]string) [][2]string {
 }
 
 func (d *reportData) charts() ([]chart, error) {
-	sl := func(s series) [2]string { return [2]string{s.ID, s.Name} }
-	nl := func(n named) [2]string { return [2]string{n.ID, fmt.Sprintf("%s — %.1f", n.Name, n.Value)} }
+	sl := func(s series) [2]string { return [2]string{s.Label, s.Note} }
+	nl := func(n named) [2]string { return [2]string{n.Label, fmt.Sprintf("%s — %.1f", n.Note, n.Value)} }
 	var out []chart
 	addc := func(zh, en, caption string, svg []byte, err error, legend [][2]string) error {
 		if err != nil {
@@ -431,38 +274,38 @@ func (d *reportData) charts() ([]chart, error) {
 		out = append(out, chart{zh: zh, en: en, caption: caption, svg: svg, legend: legend})
 		return nil
 	}
-	svg, err := linesChart("Applications per state (month end)", "Applications", d.states)
+	svg, err := linesChart("各状态使用申请数（月末） Applications per state at month end", "申请数 Applications", d.states)
 	if err := addc("各状态使用申请数（月末）", "Applications per state over the year", "每月末处于各状态的使用申请数。Applications in each state at the end of each month.", svg, err, legendOf(d.states, sl)); err != nil {
 		return nil, err
 	}
-	svg, err = barsChart("On-time rate per step and party", "On time (%)", d.onTime, 100)
+	svg, err = barsChart("各环节按期办结率（按责任方） On-time rate per step and party", "按期办结率 On time (%)", d.onTime, 100)
 	if err := addc("各环节按期办结率（按责任方）", "On-time rate per step and party", "有期限的办理行为中按期完成的比例。Share of acts with a deadline that met it.", svg, err, legendOf(d.onTime, nl)); err != nil {
 		return nil, err
 	}
-	svg, err = barsChart("Quota utilisation per department (top 20)", "Utilisation (%)", d.util, 0)
+	svg, err = barsChart("各单位配额使用率（前 20） Quota utilisation (top 20)", "使用率 Utilisation (%)", d.util, 0)
 	if err := addc("各单位年度配额使用率（前 20）", "Quota utilisation per department (top 20)", "年末（占用＋已提交）÷ 配额，各维度平均。Year-end (held + committed) ÷ limit, mean over dimensions.", svg, err, legendOf(d.util, nl)); err != nil {
 		return nil, err
 	}
-	svg, err = linesChart("Monthly cost per vendor", "Cost (CNY)", d.costVendor)
+	svg, err = linesChart("各云服务商月度费用 Monthly cost per vendor", "费用（元） Cost (CNY)", d.costVendor)
 	if err := addc("各云服务商月度费用（元）", "Monthly cost per vendor (CNY)", "结算单净额（用量＋调整＋扣减）。Net of the monthly statements.", svg, err, legendOf(d.costVendor, sl)); err != nil {
 		return nil, err
 	}
-	svg, err = linesChart("Monthly cost per department (top 10)", "Cost (CNY)", d.costDept)
+	svg, err = linesChart("各单位月度费用（年度前 10） Monthly cost per department (top 10)", "费用（元） Cost (CNY)", d.costDept)
 	if err := addc("各单位月度费用（元，年度前 10）", "Monthly cost per department (top 10 of the year)", "按年度总费用排名前 10 的使用单位。The ten departments with the highest yearly cost.", svg, err, legendOf(d.costDept, sl)); err != nil {
 		return nil, err
 	}
-	svg, err = barsChart("Department scorecards (top 20)", "Score", d.deptCards, 100)
+	svg, err = barsChart("使用单位年度考核排名（前 20） Department scorecards (top 20)", "总分 Score", d.deptCards, 100)
 	if err := addc("使用单位年度考核排名（前 20）", "Department scorecard ranking (top 20)", "第二十二条考核总分。Total score under article 22.", svg, err, legendOf(d.deptCards, nl)); err != nil {
 		return nil, err
 	}
-	svg, err = barsChart("Vendor scorecards", "Score", d.vendCards, 100)
+	svg, err = barsChart("云服务商年度考核排名 Vendor scorecards", "总分 Score", d.vendCards, 100)
 	if err := addc("云服务商年度考核排名", "Vendor scorecard ranking", "第二十三条考核总分。Total score under article 23.", svg, err, legendOf(d.vendCards, nl)); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-const reportCSS = `body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em auto;max-width:60em;color:#222;padding:0 1em}
+const reportCSS = `body{font-family:` + chartFontFamily + `;margin:2em auto;max-width:60em;color:#222;padding:0 1em}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ccc}h2 small{color:#666;font-weight:normal}
 figure{margin:0}svg{max-width:100%;height:auto}figcaption{color:#444;font-size:.9em}
 table{border-collapse:collapse;font-size:.85em;margin-top:.5em}td{padding:.1em .6em;border-bottom:1px solid #eee}
@@ -498,11 +341,16 @@ func (d *reportData) write(w io.Writer) error {
 		b.WriteString("</section>\n")
 	}
 	b.WriteString("<footer>图表由 gonum.org/v1/plot v0.17.0 以 SVG（vgsvg）绘制，内嵌于本页，无外部脚本、字体或样式，可离线查看。" +
-		"gonum/plot 自带的字体（Liberation）不含中文字形，本项目目前也未随附中文字体，" +
-		"故图内文字用英文，中文标题、说明与名称对照表以 HTML 置于各图周围。同一种子生成的本页逐字节相同（不含时间戳）。<br>" +
+		"本页不随附字体（没有可作为 Go 模块使用的中文字体，完整的中文字体又有数 MB）：图中文字使用本机字体，西文依次为 Liberation Sans、Arial、Helvetica，" +
+		"中文依次为思源黑体（Noto Sans CJK SC / Source Han Sans SC）、微软雅黑、苹方、文泉驿微米黑、黑体。" +
+		"版面按西文 Liberation Sans 字宽、中文及全角标点一字一个字号宽计算，" +
+		"每段文字都标明了计算所得的宽度（textLength），字体不同时由浏览器缩放到该宽度，不会重叠或被截断。" +
+		"同一种子生成的本页逐字节相同（不含时间戳）。<br>" +
 		"Charts are drawn by gonum.org/v1/plot v0.17.0 as inline SVG (vgsvg): no external scripts, fonts or styles, viewable offline. " +
-		"gonum/plot's bundled fonts (Liberation) have no CJK glyphs and the project bundles no CJK font yet, " +
-		"so text inside the charts is English and the Chinese headings, captions and name tables are HTML around each chart. " +
+		"The page bundles no font (no CJK font is available as a Go module, and a whole one is several MB): chart text uses the viewer's system fonts, Liberation Sans, Arial or Helvetica for Latin " +
+		"and Noto Sans CJK SC / Source Han Sans SC, Microsoft YaHei, PingFang SC, WenQuanYi Micro Hei or SimHei for Chinese. " +
+		"The layout measures Latin text with Liberation Sans and each CJK character or full-width punctuation mark as one em; " +
+		"every text carries its measured width (textLength), to which a browser fits it in any other font, so nothing overlaps or is clipped. " +
 		"The same seed gives this page byte for byte (it carries no timestamp).</footer>\n</body>\n</html>\n")
 	_, err = io.WriteString(w, b.String())
 	return err

@@ -60,6 +60,40 @@ func TestReportHTML(t *testing.T) {
 			t.Errorf("report.html contains %q", bad)
 		}
 	}
+	// The charts' text is Chinese first, in the fallback families, each with its measured width.
+	texts := svgTexts(t, page)
+	drawn := map[string]bool{}
+	for _, tx := range texts {
+		drawn[tx.Text] = true
+		if tx.Family != chartFontFamily || (tx.Length == 0) != (tx.Text == "") {
+			t.Errorf("text %q: family %s, textLength %v", tx.Text, tx.Family, tx.Length)
+		}
+	}
+	for _, want := range []string{"各状态使用申请数（月末） Applications per state at month end", "月份 Month", "申请数 Applications",
+		"1月", "12月", "已提交待受理", "各环节按期办结率（按责任方） On-time rate per step and party", "按期办结率 On time (%)",
+		"受理（行政主管部门）", "使用率 Utilisation (%)", "费用（元） Cost (CNY)", "总分 Score", "电信天翼云"} {
+		if !drawn[want] {
+			t.Errorf("no chart text %q", want)
+		}
+	}
+	rank := regexp.MustCompile(`^1\. \p{Han}+`) // the first of a scorecard ranking, by its Chinese name
+	var ranks int
+	for _, tx := range texts {
+		if rank.MatchString(tx.Text) {
+			ranks++
+		}
+	}
+	if ranks != 2 { // departments, vendors
+		t.Errorf("%d scorecard charts rank a Chinese name first, want 2", ranks)
+	}
+	for _, bad := range []string{"Liberation Serif", ">Jan<", ">Month<"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("report.html contains %q", bad)
+		}
+	}
+	if !strings.Contains(page, "body{font-family:"+chartFontFamily+";") {
+		t.Error("the page CSS does not name the charts' font families")
+	}
 	// Every chart drew data: the small run has states, steps, quota, costs and scores.
 	if n := strings.Count(page, "无数据 no data"); n != 0 {
 		t.Errorf("%d charts without data", n)
@@ -113,10 +147,11 @@ func TestReportSnapshots(t *testing.T) {
 // TestChartsDeterministic draws the same charts twice and compares the SVG bytes.
 func TestChartsDeterministic(t *testing.T) {
 	d := &reportData{sc: small(1),
-		states:    []series{{ID: "submitted", Name: "已提交", Values: [12]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}},
-		onTime:    []named{{ID: "accept (authority)", Name: "受理", Value: 93.5}, {ID: "approve (authority)", Name: "审批", Value: 71}},
-		util:      []named{{ID: "D01", Name: "市公安局", Value: 88.8}},
-		deptCards: []named{{ID: "1. D01", Name: "市公安局", Value: 91.25}},
+		states: []series{{Label: "已提交待受理", Note: "submitted", Values: [12]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}},
+		onTime: []named{{Label: "受理（行政主管部门）", Note: "accept (authority)", Value: 93.5},
+			{Label: "审批（行政主管部门）", Note: "approve (authority)", Value: 71}},
+		util:      []named{{Label: "市公安局", Note: "D01", Value: 88.8}},
+		deptCards: []named{{Label: "1. 市公安局", Note: "D01 · 优秀", Value: 91.25}},
 	}
 	var a, b bytes.Buffer
 	if err := d.write(&a); err != nil {
@@ -138,7 +173,7 @@ func TestChartsDeterministic(t *testing.T) {
 	if strings.Contains(page, "<?xml") {
 		t.Error("the XML prologue of the SVG is inlined")
 	}
-	if !strings.Contains(page, "<tr><td>1. D01</td><td>市公安局 — 91.2</td></tr>") {
+	if !strings.Contains(page, "<tr><td>1. 市公安局</td><td>D01 · 优秀 — 91.2</td></tr>") {
 		t.Error("the legend table does not name the department with its score")
 	}
 }
