@@ -24,7 +24,7 @@ func TestBackupTo(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			path := filepath.Join(t.TempDir(), "copy.db")
+			path := filepath.Join(t.TempDir(), "备份 copy%1.db") // escaped in the URI
 			if db.Driver() == Postgres {
 				if err := db.BackupTo(ctx, path); !errors.Is(err, ErrUnsupported) {
 					t.Errorf("BackupTo on PostgreSQL = %v, want ErrUnsupported", err)

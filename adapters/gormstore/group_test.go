@@ -16,8 +16,9 @@ import (
 // TestGroupCommitIsolation commits concurrently through the group committer
 // on SQLite; every third commit fails after writing. Failed commits leave no
 // row, successful ones all persist, and each caller gets its own result.
+// (An in-memory database has no group committer: TestNoGroupInMemory.)
 func TestGroupCommitIsolation(t *testing.T) {
-	for _, dsn := range []string{filepath.Join(t.TempDir(), "g.db"), ":memory:"} {
+	for _, dsn := range []string{filepath.Join(t.TempDir(), "g.db")} {
 		t.Run(dsn, func(t *testing.T) {
 			db := mustOpen(t, Options{DSN: dsn}, Migrations())
 			if err := db.w.Exec(`CREATE TABLE g (k INTEGER PRIMARY KEY)`).Error; err != nil {
@@ -83,7 +84,7 @@ func TestGroupCommitIsolation(t *testing.T) {
 // TestGroupCommitCancelled: a caller whose context is already done gets its
 // error and writes nothing; the DB stays usable.
 func TestGroupCommitCancelled(t *testing.T) {
-	db := mustOpen(t, Options{DSN: ":memory:"}, Migrations())
+	db := mustOpen(t, Options{DSN: filepath.Join(t.TempDir(), "g.db")}, Migrations())
 	if err := db.w.Exec(`CREATE TABLE g (k INTEGER PRIMARY KEY)`).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -141,5 +142,20 @@ func TestSQLiteStatementCacheAndCheckpointer(t *testing.T) {
 	}
 	if db.checkpoints.Load() == 0 {
 		t.Error("background checkpointer never ran")
+	}
+}
+
+// TestNoGroupInMemory: an in-memory SQLite database commits in the caller's
+// goroutine (nothing to amortise), a file database through the group
+// committer.
+func TestNoGroupInMemory(t *testing.T) {
+	for _, tc := range []struct {
+		dsn   string
+		group bool
+	}{{":memory:", false}, {filepath.Join(t.TempDir(), "g.db"), true}} {
+		db := mustOpen(t, Options{DSN: tc.dsn}, Migrations())
+		if got := db.group != nil; got != tc.group {
+			t.Errorf("%s: group committer %v, want %v", tc.dsn, got, tc.group)
+		}
 	}
 }
