@@ -28,11 +28,22 @@ func HashAuditRecord(r AuditRecord) string {
 // hashAudit returns the hex SHA-256 of r's canonical encoding, which it appends to
 // buf (returned for reuse).
 func hashAudit(buf []byte, r *AuditRecord) (string, []byte) {
-	buf = appendAudit(buf, r)
-	sum := sha256.Sum256(buf)
+	sum, buf := sumAudit(buf, r, r.Details)
 	var hx [2 * sha256.Size]byte
 	hex.Encode(hx[:], sum[:])
 	return string(hx[:]), buf
+}
+
+// sumAudit returns the SHA-256 of the canonical encoding of r with details in place
+// of r.Details, and the encoding appended to buf. The engine passes the details
+// still in its scratch buffer, so that they become a string only once, together
+// with the record's other new strings.
+func sumAudit[D string | []byte](buf []byte, r *AuditRecord, details D) ([sha256.Size]byte, []byte) {
+	buf = appendAuditHead(buf, r)
+	buf = binary.AppendUvarint(buf, uint64(len(details)))
+	buf = append(buf, details...)
+	buf = appendAuditTail(buf, r)
+	return sha256.Sum256(buf), buf
 }
 
 func appendAuditString(b []byte, s string) []byte {
@@ -42,7 +53,8 @@ func appendAuditString(b []byte, s string) []byte {
 
 func appendAuditInt(b []byte, v int64) []byte { return binary.BigEndian.AppendUint64(b, uint64(v)) }
 
-func appendAudit(b []byte, r *AuditRecord) []byte {
+// appendAuditHead appends the canonical encoding of r up to, not including, Details.
+func appendAuditHead(b []byte, r *AuditRecord) []byte {
 	b = appendAuditString(b, auditDomain)
 	b = appendAuditString(b, r.ApplicationID)
 	b = appendAuditInt(b, r.Seq)
@@ -60,7 +72,11 @@ func appendAudit(b []byte, r *AuditRecord) []byte {
 		b = appendAuditString(b, a.URI)
 		b = appendAuditString(b, a.SHA256)
 	}
-	b = appendAuditString(b, r.Details)
+	return b
+}
+
+// appendAuditTail appends the canonical encoding of r after Details.
+func appendAuditTail(b []byte, r *AuditRecord) []byte {
 	b = appendAuditString(b, string(r.Timing.Party))
 	b = appendAuditInt(b, microOrMin(r.Timing.Due))
 	if r.Timing.Late {

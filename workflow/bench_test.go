@@ -9,6 +9,7 @@ import (
 	"github.com/opengovcloud/govcloud/workflow"
 	"github.com/opengovcloud/govcloud/workflow/calendar"
 	"github.com/opengovcloud/govcloud/workflow/workflowtest"
+	"github.com/qmuntal/stateless"
 )
 
 // lifecycleTriggers is the trigger sequence both benchmarks fire: submission to
@@ -19,6 +20,17 @@ var lifecycleTriggers = []workflow.Trigger{
 	workflow.TriggerSubmitTests, workflow.TriggerActivate, workflow.TriggerRequestTermination,
 	workflow.TriggerApproveTermination, workflow.TriggerCompleteReclaim,
 }
+
+// bareTriggers is lifecycleTriggers as stateless.Trigger values, converted once, as a
+// program firing constant triggers would pass them (converting a string variable to
+// an interface on every Fire would allocate: a cost of the caller, not of stateless).
+var bareTriggers = func() []stateless.Trigger {
+	out := make([]stateless.Trigger, len(lifecycleTriggers))
+	for i, t := range lifecycleTriggers {
+		out[i] = t
+	}
+	return out
+}()
 
 // engineLifecycle runs lifecycleTriggers through an engine on memstore with the real
 // calendar: authorisation, validation, stateless, deadlines, audit hash, outbox
@@ -115,9 +127,8 @@ func BenchmarkEngineVsBare(b *testing.B) {
 		t0 := time.Now()
 		l.run(b)
 		t1 := time.Now()
-		state := workflow.StateNone
-		c := workflow.WithBareState(ctx, &state)
-		for _, tr := range lifecycleTriggers {
+		c := workflow.WithBareState(ctx)
+		for _, tr := range bareTriggers {
 			if err := sm.FireCtx(c, tr); err != nil {
 				b.Fatal(err)
 			}
@@ -138,7 +149,8 @@ func must(b *testing.B, err error) {
 }
 
 // BenchmarkBareStateless fires the same trigger sequence on a bare stateless machine
-// with the same graph and external state storage (a local variable): the floor the
+// configured as the engine's (same graph, guards and dynamic destinations) with
+// external state storage carried by a context.WithValue per lifecycle: the floor the
 // engine is compared with. Each op is one transition.
 func BenchmarkBareStateless(b *testing.B) {
 	sm := workflow.NewBareMachine()
@@ -148,12 +160,14 @@ func BenchmarkBareStateless(b *testing.B) {
 	b.ResetTimer()
 	defer cpuPerOp(b)()
 	for i := 0; i < b.N; i += n {
-		state := workflow.StateNone
-		c := workflow.WithBareState(ctx, &state)
-		for _, tr := range lifecycleTriggers {
+		c := workflow.WithBareState(ctx)
+		for _, tr := range bareTriggers {
 			if err := sm.FireCtx(c, tr); err != nil {
 				b.Fatal(err)
 			}
+		}
+		if s := workflow.BareState(c); s != workflow.StateTerminated {
+			b.Fatalf("bare lifecycle ended in %q", s)
 		}
 	}
 }
@@ -213,5 +227,70 @@ func BenchmarkEngineTransitionThinStore(b *testing.B) {
 	defer cpuPerOp(b)()
 	for i := 0; i < b.N; i += n {
 		l.run(b)
+	}
+}
+
+// captureStore is a memstore that keeps a copy of every commit's audit record and
+// outbox message, for BenchmarkEngineBreakdown.
+type captureStore struct {
+	*memstore.WorkflowStore
+	audit []workflow.AuditRecord
+	msgs  []workflow.Message
+}
+
+func (s *captureStore) Commit(ctx context.Context, c workflow.Commit, inTx func(context.Context, workflow.Tx) error) error {
+	s.audit = append(s.audit, c.Audit.Clone())
+	for _, m := range c.Outbox {
+		s.msgs = append(s.msgs, m.Clone())
+	}
+	return s.WorkflowStore.Commit(ctx, c, inTx)
+}
+
+// capturedLifecycle runs lifecycleTriggers once through an engine on a captureStore
+// and returns its 12 audit records and 12 transitions (decoded outbox payloads).
+func capturedLifecycle(b *testing.B) ([]workflow.AuditRecord, []workflow.Transition) {
+	capture := &captureStore{WorkflowStore: memstore.NewWorkflowStore()}
+	l := newEngineLifecycle(b)
+	clock := workflowtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, workflowtest.China))
+	e, err := workflow.New(workflow.Options{Store: capture, Policy: workflow.ZhejiangPreset(), Calendar: calendar.China(), Clock: clock, IDs: &workflowtest.IDs{Prefix: "c"}})
+	must(b, err)
+	l.e = e
+	l.run(b)
+	trs := make([]workflow.Transition, len(capture.msgs))
+	for i, m := range capture.msgs {
+		trs[i], err = workflow.DecodeTransition(m)
+		must(b, err)
+	}
+	return capture.audit, trs
+}
+
+// BenchmarkAuditHash is the audit hash of the engine's lifecycle records (canonical
+// encoding, SHA-256, hex): the part of a transition's cost the tamper-evident chain
+// requires whatever the store. Each op is one record.
+func BenchmarkAuditHash(b *testing.B) {
+	recs, _ := capturedLifecycle(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	defer cpuPerOp(b)()
+	for i := 0; i < b.N; i += len(recs) {
+		for j := range recs {
+			_ = workflow.HashAuditRecord(recs[j])
+		}
+	}
+}
+
+// BenchmarkTransitionPayload is the JSON outbox payload of the engine's lifecycle
+// transitions: the other encoding every transition needs whatever the store. Each op
+// is one payload.
+func BenchmarkTransitionPayload(b *testing.B) {
+	_, trs := capturedLifecycle(b)
+	buf := make([]byte, 0, 2048)
+	b.ReportAllocs()
+	b.ResetTimer()
+	defer cpuPerOp(b)()
+	for i := 0; i < b.N; i += len(trs) {
+		for j := range trs {
+			buf = workflow.EncodeTransition(buf[:0], &trs[j])
+		}
 	}
 }

@@ -196,19 +196,12 @@ func appendRFC3339Nano(b []byte, t time.Time) []byte {
 	if year < 0 || year > 9999 {
 		return t.AppendFormat(b, time.RFC3339Nano)
 	}
-	two := func(b []byte, v int64) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
-	b = two(b, year/100)
-	b = two(b, year%100)
-	b = append(b, '-')
-	b = two(b, month)
-	b = append(b, '-')
-	b = two(b, day)
-	b = append(b, 'T')
-	b = two(b, rem/3600)
-	b = append(b, ':')
-	b = two(b, rem/60%60)
-	b = append(b, ':')
-	b = two(b, rem%60)
+	hh, mm, ss := rem/3600, rem/60%60, rem%60
+	c, y := year/100, year%100
+	b = append(b, digitPairs[2*c], digitPairs[2*c+1], digitPairs[2*y], digitPairs[2*y+1], '-',
+		digitPairs[2*month], digitPairs[2*month+1], '-', digitPairs[2*day], digitPairs[2*day+1], 'T',
+		digitPairs[2*hh], digitPairs[2*hh+1], ':', digitPairs[2*mm], digitPairs[2*mm+1], ':',
+		digitPairs[2*ss], digitPairs[2*ss+1])
 	if ns := t.Nanosecond(); ns != 0 {
 		var frac [10]byte
 		frac[0] = '.'
@@ -227,9 +220,38 @@ func appendRFC3339Nano(b []byte, t time.Time) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// digitPairs holds "00" to "99": the two digits of n are digitPairs[2n:2n+2].
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
 // appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as in
 // encoding/json; <, > and & are left as they are (the payload is not HTML).
 func appendJSONString(b []byte, s string) []byte {
+	// Fast path: IDs, codes and states are printable ASCII without quote or
+	// backslash, copied as they are.
+	i := 0
+	for i < len(s) && jsonPlain[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	return appendJSONStringSlow(b, s)
+}
+
+// jsonPlain marks the bytes appendJSONString copies unescaped: printable ASCII other
+// than '"' and '\\'.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+func appendJSONStringSlow(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {

@@ -6,30 +6,26 @@ import (
 	"github.com/qmuntal/stateless"
 )
 
-type bareKey struct{}
+// NewBareMachine returns a stateless machine configured exactly as the engine's (same
+// graph, same guard on expire_trial, same dynamic destinations, same handler of
+// unhandled triggers, FiringImmediate, external state storage), for the baseline
+// benchmark: the machine alone, without the engine around it. Fire it with a context
+// from WithBareState.
+func NewBareMachine() *stateless.StateMachine { return newMachine() }
 
-// NewBareMachine returns a stateless machine with the lifecycle graph and external
-// state storage read from the context (WithBareState), for the baseline benchmark.
-func NewBareMachine() *stateless.StateMachine {
-	sm := stateless.NewStateMachineWithExternalStorage(
-		func(ctx context.Context) (stateless.State, error) { return *ctx.Value(bareKey{}).(*State), nil },
-		func(ctx context.Context, s stateless.State) error {
-			*ctx.Value(bareKey{}).(*State) = s.(State)
-			return nil
-		},
-		stateless.FiringImmediate)
-	noop := func(context.Context, ...any) error { return nil }
-	for _, e := range lifecycle {
-		if e.to[0] == e.from {
-			sm.Configure(e.from).InternalTransition(e.trigger, noop)
-		} else {
-			sm.Configure(e.from).Permit(e.trigger, e.to[0])
-		}
-	}
-	return sm
+// WithBareState returns a context carrying the external state a bare machine reads
+// and writes, a new application in StateNone (the state is stored as a
+// stateless.State, as a program keeping its state for stateless would, so that
+// reading it does not box a string on every Fire). Its trial has not ended.
+func WithBareState(ctx context.Context) context.Context {
+	return context.WithValue(ctx, firingKey{}, &firing{state: stateless.State(StateNone)})
 }
 
-// WithBareState carries the state a bare machine reads and writes.
-func WithBareState(ctx context.Context, s *State) context.Context {
-	return context.WithValue(ctx, bareKey{}, s)
+// BareState returns the state held by a context from WithBareState.
+func BareState(ctx context.Context) State {
+	s, _ := firingOf(ctx).state.(State)
+	return s
 }
+
+// EncodeTransition exposes encodeTransition to the benchmarks.
+func EncodeTransition(b []byte, t *Transition) []byte { return encodeTransition(b, t) }

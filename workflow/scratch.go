@@ -14,6 +14,7 @@ import "sync"
 type scratch struct {
 	fc      firingCtx
 	enc     []byte
+	strs    []byte // the transition's new strings, before they become one
 	payload []byte
 	atts    []Attachment
 	outbox  [1]Message
@@ -33,7 +34,7 @@ func (sp *scratchPool) get() *scratch {
 	if sc, ok := sp.p.Get().(*scratch); ok {
 		return sc
 	}
-	return &scratch{enc: make([]byte, 0, 1024), payload: make([]byte, 0, 1024), atts: make([]Attachment, 0, 8)}
+	return &scratch{enc: make([]byte, 0, 1024), strs: make([]byte, 0, 512), payload: make([]byte, 0, 1024), atts: make([]Attachment, 0, 8)}
 }
 
 // put pools sc for the next call. It resets the lengths but does not zero what the
@@ -41,9 +42,9 @@ func (sp *scratchPool) get() *scratch {
 // scratches at the next garbage collections, so at most one transition's strings
 // stay reachable a little longer. The context is cleared by destination.
 func (sp *scratchPool) put(sc *scratch) {
-	if cap(sc.enc) > maxScratchBytes || cap(sc.payload) > maxScratchBytes || cap(sc.atts) > 256 {
+	if cap(sc.enc) > maxScratchBytes || cap(sc.strs) > maxScratchBytes || cap(sc.payload) > maxScratchBytes || cap(sc.atts) > 256 {
 		return
 	}
-	sc.enc, sc.payload, sc.atts = sc.enc[:0], sc.payload[:0], sc.atts[:0]
+	sc.enc, sc.strs, sc.payload, sc.atts = sc.enc[:0], sc.strs[:0], sc.payload[:0], sc.atts[:0]
 	sp.p.Put(sc)
 }

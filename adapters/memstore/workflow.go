@@ -464,7 +464,7 @@ func (s *WorkflowStore) History(ctx context.Context, applicationID string) ([]wo
 	}
 	out := make([]workflow.AuditRecord, len(e.audit)) // already in Seq order
 	for i, r := range e.audit {
-		out[i] = unpackAudit(r)
+		out[i] = unpackAudit(applicationID, r)
 	}
 	return out, nil
 }

@@ -19,10 +19,11 @@ type auditRow struct {
 
 // The packed form: strings as uvarint length + bytes; instants as a flag byte (0 for
 // the zero time) followed by Unix seconds (varint) and nanoseconds (uvarint); ints
-// as varints; booleans as one byte. Field order: ApplicationID, At, Actor.Role,
-// Actor.ID, From, To, Trigger, Opinion, len(Attachments) and each Name, URI, SHA256,
-// Details, Timing.Party, Timing.Due, Timing.Late, Timing.LateWorkdays, PrevHash, Hash.
-// Seq is in the row.
+// as varints; booleans as one byte; hashes (PrevHash, Hash) as packHash does. Field
+// order: At, Actor.Role, Actor.ID, From, To, Trigger, Opinion, len(Attachments) and
+// each Name, URI, SHA256, Details, Timing.Party, Timing.Due, Timing.Late,
+// Timing.LateWorkdays, PrevHash, Hash. Seq is in the row; ApplicationID is the key
+// of the entry holding the row (Commit files a record under its own ApplicationID).
 
 func packString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
@@ -38,8 +39,49 @@ func packTime(b []byte, t time.Time) []byte {
 	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
 }
 
+// The tag before a packed hash: hashBinary for its 32 bytes, hashString for a
+// string.
+const (
+	hashString = 0
+	hashBinary = 1
+)
+
+// packHash packs a hash: the engine's (64 lower-case hex digits, a SHA-256) as a tag
+// and its 32 bytes, which halves the largest part of a record; anything else (the
+// empty PrevHash of a first record, a foreign value) as a tag and the string.
+func packHash(b []byte, h string) []byte {
+	if len(h) == 2*sha256Size {
+		n := len(b)
+		b = append(b, hashBinary)
+		var bad byte
+		for i := 0; i < len(h); i += 2 {
+			hi, lo := hexValue[h[i]], hexValue[h[i+1]]
+			bad |= hi | lo
+			b = append(b, hi<<4|lo)
+		}
+		if bad&0xf0 == 0 {
+			return b
+		}
+		b = b[:n]
+	}
+	b = append(b, hashString)
+	return packString(b, h)
+}
+
+const sha256Size = 32
+
+// hexValue maps a lower-case hex digit to its value and any other byte to 0xff.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
+	}
+	return t
+}()
+
 func packAudit(b []byte, r *workflow.AuditRecord) []byte {
-	b = packString(b, r.ApplicationID)
 	b = packTime(b, r.At)
 	b = packString(b, string(r.Actor.Role))
 	b = packString(b, r.Actor.ID)
@@ -63,8 +105,8 @@ func packAudit(b []byte, r *workflow.AuditRecord) []byte {
 		b = append(b, 0)
 	}
 	b = binary.AppendVarint(b, int64(r.Timing.LateWorkdays))
-	b = packString(b, r.PrevHash)
-	return packString(b, r.Hash)
+	b = packHash(b, r.PrevHash)
+	return packHash(b, r.Hash)
 }
 
 // unpacker reads a packed record. The blob was written by packAudit in this process,
@@ -108,10 +150,24 @@ func (u *unpacker) time() time.Time {
 	return time.Unix(sec, int64(u.uvarint())).UTC()
 }
 
-func unpackAudit(row *auditRow) workflow.AuditRecord {
+func (u *unpacker) hash() string {
+	if u.byte() == hashString {
+		return u.str()
+	}
+	var h [2 * sha256Size]byte
+	const digits = "0123456789abcdef"
+	for i := range sha256Size {
+		c := u.s[u.off+i]
+		h[2*i], h[2*i+1] = digits[c>>4], digits[c&0xf]
+	}
+	u.off += sha256Size
+	return string(h[:])
+}
+
+// unpackAudit returns the record of row, filed under application appID.
+func unpackAudit(appID string, row *auditRow) workflow.AuditRecord {
 	u := &unpacker{s: string(row.blob)}
-	r := workflow.AuditRecord{Seq: row.seq}
-	r.ApplicationID = u.str()
+	r := workflow.AuditRecord{ApplicationID: appID, Seq: row.seq}
 	r.At = u.time()
 	r.Actor.Role = workflow.Role(u.str())
 	r.Actor.ID = u.str()
@@ -130,7 +186,7 @@ func unpackAudit(row *auditRow) workflow.AuditRecord {
 	r.Timing.Due = u.time()
 	r.Timing.Late = u.byte() == 1
 	r.Timing.LateWorkdays = int(u.varint())
-	r.PrevHash = u.str()
-	r.Hash = u.str()
+	r.PrevHash = u.hash()
+	r.Hash = u.hash()
 	return r
 }

@@ -16,7 +16,8 @@ import (
 // committed: random records (fixed seed) round-trip through packAudit/unpackAudit.
 func TestAuditPackRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	words := []string{"", "a", "健康码", "doc://x/y", strings.Repeat("长", 200), "\x00\xff", "d-1"}
+	words := []string{"", "a", "健康码", "doc://x/y", strings.Repeat("长", 200), "\x00\xff", "d-1",
+		workflow.HashAuditRecord(workflow.AuditRecord{}), strings.Repeat("ab", 32), strings.Repeat("AB", 32), strings.Repeat("a", 63), strings.Repeat("g", 64)}
 	w := func() string { return words[rng.IntN(len(words))] }
 	zones := []*time.Location{time.UTC, workflowtest.China, time.FixedZone("W", -5*3600)}
 	tm := func() time.Time {
@@ -40,7 +41,7 @@ func TestAuditPackRoundTrip(t *testing.T) {
 		}
 		buf = packAudit(buf[:0], &r)
 		row := &auditRow{seq: r.Seq, blob: append([]byte(nil), buf...)}
-		got := unpackAudit(row)
+		got := unpackAudit(r.ApplicationID, row)
 		if d := cmp.Diff(r, got, workflowtest.CmpOpts); d != "" {
 			t.Fatalf("round trip (-want +got):\n%s", d)
 		}
