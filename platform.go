@@ -58,6 +58,13 @@ type Options struct {
 	// loss. See gormstore.Options.SQLiteSynchronous. Not allowed with
 	// PostgresDSN.
 	SQLiteSynchronous string
+	// SQLiteExclusive holds the SQLite file on one connection for reads and
+	// writes, exclusively: much faster for a single-process batch job that
+	// calls the platform from one goroutine at a time (a simulation, an
+	// import), but no other process may open the file meanwhile and no
+	// background workers should run. See gormstore.Options.SQLiteExclusive.
+	// Not allowed with PostgresDSN or ":memory:".
+	SQLiteExclusive bool
 
 	// Policy parameterises the application lifecycle (nil:
 	// workflow.ZhejiangPreset()).
@@ -193,7 +200,8 @@ func (o Options) Validate() error {
 
 // storeOptions maps o to the database options.
 func (o Options) storeOptions() gormstore.Options {
-	so := gormstore.Options{MaxOpenConns: o.MaxOpenConns, Logger: o.Logger, SQLiteSynchronous: o.SQLiteSynchronous}
+	so := gormstore.Options{MaxOpenConns: o.MaxOpenConns, Logger: o.Logger, SQLiteSynchronous: o.SQLiteSynchronous,
+		SQLiteExclusive: o.SQLiteExclusive}
 	switch {
 	case o.PostgresDSN != "":
 		so.Driver, so.DSN = gormstore.Postgres, o.PostgresDSN

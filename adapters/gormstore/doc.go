@@ -33,7 +33,13 @@
 // transaction, each in its own savepoint (a failing commit rolls back alone;
 // every caller returns after the shared COMMIT); the writer keeps its
 // prepared statements; and WAL checkpoints run on a background connection
-// rather than inside some unlucky commit. A DSN of ":memory:" gives a private
+// rather than inside some unlucky commit. A batch job in one process that calls
+// the store from one goroutine at a time (a simulation, a bulk import) sets
+// Options.SQLiteExclusive instead: one connection holds the file for reads
+// and writes, so its page cache stays valid across transactions (a reader
+// pool re-reads every page the writer changed), and nothing else may open
+// the file meanwhile. DB.BackupTo copies a live SQLite database to a new
+// file (VACUUM INTO). A DSN of ":memory:" gives a private
 // in-memory database (one connection, gone on Close); a shared-cache URI such
 // as "file:name?mode=memory&cache=shared" is shared by every Open in the
 // process that names it (shared-cache connections lock whole tables, so

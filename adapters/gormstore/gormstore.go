@@ -2,7 +2,6 @@ package gormstore
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
@@ -29,6 +28,7 @@ import (
 type DB struct {
 	driver Driver
 	memory bool
+	single bool // SQLite on one connection: in memory, or SQLiteExclusive
 	// w runs every transaction and every write. On SQLite it is a pool of
 	// exactly one connection whose BEGIN is BEGIN IMMEDIATE, so writers in
 	// this process queue in Go instead of spinning on SQLITE_BUSY.
@@ -90,17 +90,18 @@ func open(ctx context.Context, opts Options, migs []Migration) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if db.driver == SQLite && !db.memory {
+	if db.driver == SQLite && !db.single {
 		if err := db.openSQLiteReader(opts); err != nil {
 			db.Close()
 			return nil, err
 		}
 		db.startCheckpointer(opts)
 	}
-	if db.driver == SQLite && !db.memory {
+	if db.driver == SQLite && !db.single {
 		// Group commit amortises a file's WAL writes and fsyncs over
-		// concurrent commits. An in-memory database has neither: its
-		// commits run in the caller's goroutine, without the hand-off.
+		// concurrent commits. A single connection (in memory, or a file
+		// held exclusively) serves one caller at a time: its commits run in
+		// the caller's goroutine, without the hand-off.
 		db.group = newGroupCommitter(db.w)
 	}
 	return db, nil
@@ -157,28 +158,24 @@ func (o Options) sqliteParams() url.Values {
 
 func (db *DB) openSQLite(opts Options) error {
 	db.memory = isMemory(opts.DSN)
+	db.single = db.memory || opts.SQLiteExclusive
 	p := opts.sqliteParams()
 	// BEGIN IMMEDIATE takes the write lock at the start of every transaction,
 	// so a read-then-write transaction never fails half-way with SQLITE_BUSY
 	// when another process wrote in between (no lock-upgrade deadlock).
 	p.Set("_txlock", "immediate")
 	pragmas := []string{sqliteCacheSize}
-	dsn := opts.DSN
-	switch {
-	case dsn == ":memory:":
-		// A private in-memory database is kept by SQLite's memdb VFS under
-		// a random name, not as ":memory:": a ":memory:" database lives in
-		// its page cache, which every commit scans, so commits slow down as
-		// the database grows (≈3× at 300 MB); memdb pages sit in one buffer
-		// behind an ordinary bounded cache and commits stay flat. The
-		// journal is kept in memory too.
-		dsn = "file:/govcloud-" + rand.Text() + "?vfs=memdb"
-		p.Set("_journal_mode", "MEMORY")
-	case !db.memory:
+	if !db.memory {
 		p.Set("_journal_mode", "WAL")
-		pragmas = append(pragmas, "PRAGMA wal_autocheckpoint = 0")
+		if opts.SQLiteExclusive {
+			// One connection holds the file: the WAL index lives in its
+			// heap (no shared memory) and it checkpoints as it goes.
+			p.Set("_locking_mode", "EXCLUSIVE")
+		} else {
+			pragmas = append(pragmas, "PRAGMA wal_autocheckpoint = 0")
+		}
 	}
-	conn := sql.OpenDB(newSQLiteConnector(sqliteDSN(dsn, p), pragmas...))
+	conn := sql.OpenDB(newSQLiteConnector(sqliteDSN(opts.DSN, p), pragmas...))
 	db.stmts = newStmtCache(conn)
 	g, err := gorm.Open(sqlite.New(sqlite.Config{Conn: db.stmts}), gormConfig(opts, false))
 	if err != nil {
@@ -292,8 +289,8 @@ func (db *DB) BackupTo(ctx context.Context, path string) error {
 		return fmt.Errorf("gormstore: backup to %s: %w", path, os.ErrExist)
 	}
 	// A URI naming the operating system's VFS: VACUUM INTO would otherwise
-	// create the copy with the source's VFS, which for an in-memory database
-	// is memdb, and the copy would never reach the disk.
+	// create the copy with the source connection's VFS (for a memdb
+	// database, in memory: the copy would never reach the disk).
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return fmt.Errorf("gormstore: backup to %s: %w", path, err)

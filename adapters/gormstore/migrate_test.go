@@ -39,6 +39,9 @@ func backends() []backend {
 			return Options{DSN: filepath.Join(testDir(t), "govcloud.db")}
 		}, true},
 		{"sqlite-memory", func(t *testing.T) Options { return Options{DSN: ":memory:"} }, false},
+		{"sqlite-exclusive", func(t *testing.T) Options {
+			return Options{DSN: filepath.Join(testDir(t), "exclusive.db"), SQLiteExclusive: true}
+		}, true},
 		{"postgres", func(t *testing.T) Options { return Options{DSN: testPGDSN(t)} }, true},
 	}
 }
@@ -290,7 +293,7 @@ func TestFailedMigrationRollsBack(t *testing.T) {
 
 func TestConcurrentOpens(t *testing.T) {
 	for _, b := range backends() {
-		if !b.persistent {
+		if !b.persistent || b.name == "sqlite-exclusive" { // one opener at a time, by design (TestSQLiteExclusive)
 			continue
 		}
 		t.Run(b.name, func(t *testing.T) {

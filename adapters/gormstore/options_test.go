@@ -36,6 +36,10 @@ func TestOptionsValidate(t *testing.T) {
 		{"sync full lower case", Options{DSN: "a.db", SQLiteSynchronous: "full"}, ""},
 		{"sync unknown", Options{DSN: "a.db", SQLiteSynchronous: "EXTRA"}, "SQLiteSynchronous"},
 		{"sync on postgres", Options{DSN: "postgres://h/db", SQLiteSynchronous: "OFF"}, "SQLiteSynchronous"},
+		{"exclusive", Options{DSN: "a.db", SQLiteExclusive: true}, ""},
+		{"exclusive on postgres", Options{DSN: "postgres://h/db", SQLiteExclusive: true}, "SQLiteExclusive"},
+		{"exclusive in memory", Options{DSN: ":memory:", SQLiteExclusive: true}, "SQLiteExclusive"},
+		{"locking mode in DSN", Options{DSN: "file:a.db?_locking_mode=NORMAL"}, "DSN"},
 		{"sync in dsn", Options{DSN: "file:a.db?_synchronous=OFF"}, "DSN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,5 +91,36 @@ func TestSQLiteSynchronousApplied(t *testing.T) {
 				t.Errorf("PRAGMA synchronous (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSQLiteExclusive: an exclusive database runs on one connection (reads
+// see the writer's data, no reader pool, no group committer) in exclusive
+// locking mode, and a second Open of the same file fails while it is open.
+func TestSQLiteExclusive(t *testing.T) {
+	ctx := t.Context()
+	path := t.TempDir() + "/x.db"
+	db, err := Open(ctx, Options{DSN: path, SQLiteExclusive: true, SQLiteSynchronous: "OFF"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mode string
+	if err := db.Gorm().WithContext(ctx).Raw("PRAGMA locking_mode").Scan(&mode).Error; err != nil {
+		t.Fatal(err)
+	}
+	got := struct {
+		Mode            string
+		Single, Grouped bool
+	}{mode, db.r == db.w, db.group != nil}
+	want := struct {
+		Mode            string
+		Single, Grouped bool
+	}{"exclusive", true, false}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("exclusive database (-want +got)\n%s", d)
+	}
+	if _, err := Open(ctx, Options{DSN: path, BusyTimeout: 50 * time.Millisecond}); err == nil {
+		t.Error("a second Open of an exclusively held file succeeded")
 	}
 }

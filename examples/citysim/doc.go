@@ -17,8 +17,7 @@
 // and when one falls due (vendors.go). The summary's vendor section counts each
 // vendor's calls, retries and on-time rate, and checks that no work order was
 // lost (created = completed + open + raised; otherwise the run fails).
-// Everything is persisted: SQLite out/citysim.db by default (built in memory and
-// written when the year ends), or PostgreSQL with -db. The summary shows the states at year end, the on-time rate per step and
+// Everything is persisted: SQLite out/citysim.db by default, or PostgreSQL with -db. The summary shows the states at year end, the on-time rate per step and
 // party, the vendors' work orders, what is overdue at year end by party, the audit
 // chains verified (any failure is an error exit), and the statutory deadline plan.
 //

@@ -7,18 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"runtime/pprof"
 	"time"
 )
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		// A batch run that keeps its database outside the Go heap: collect
-		// at 4× the live heap instead of 2× (≈10 % less CPU at province
-		// scale, a few hundred MB more at most). GOGC overrides it.
-		debug.SetGCPercent(400)
-	}
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "citysim:", err)
 		os.Exit(1)
