@@ -149,8 +149,9 @@ const xlsxMaxRows = excelize.TotalRows
 // WriteFinanceXLSX writes a workbook for finance with three sheets:
 // statement details, the summary by department and the summary by vendor
 // (of set, or of sts when set is nil). Amount cells are numbers formatted
-// 0.00, written from exact decimal text (an amount beyond 2^53 分, which a
-// spreadsheet's floating point cannot hold exactly, is written as text).
+// 0.00, written from exact decimal text (an amount whose number a
+// spreadsheet's floating point cannot write back exactly — beyond about
+// 10^13 元 — is written as text).
 //
 // The sheets are streamed (excelize's StreamWriter), so memory does not grow
 // with the number of lines beyond the statements themselves. Details past
@@ -284,13 +285,25 @@ func writeFinanceXLSX(w io.Writer, sts []Statement, set *Settlement, loc *time.L
 }
 
 // exactNumber returns the 元 amount text v (as FormatFen writes it) as a
-// float64 whose shortest decimal form is v's value, when that is exact: the
-// amount is within ±2^53 分.
+// float64 when the number a spreadsheet writes for it — the shortest decimal
+// form of the float — has v's value exactly (v without trailing zeros), so
+// that no 分 is lost; otherwise false, and the amount is written as text.
+// Amounts up to 15 significant digits (about 10^13 元) always pass.
 func exactNumber(v string) (float64, bool) {
-	fen, err := strconv.ParseInt(strings.Replace(v, ".", "", 1), 10, 64)
-	if err != nil || fen > 1<<53 || fen < -(1<<53) {
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil {
 		return 0, false
 	}
-	n, err := strconv.ParseFloat(v, 64)
-	return n, err == nil
+	want := v
+	if strings.Contains(want, ".") {
+		want = strings.TrimRight(strings.TrimRight(want, "0"), ".")
+	}
+	if want == "-0" {
+		want = "0"
+	}
+	got := strconv.FormatFloat(n, 'f', -1, 64)
+	if got == "-0" {
+		got = "0"
+	}
+	return n, got == want
 }

@@ -3,6 +3,7 @@ package billing
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -50,23 +51,42 @@ func TestFinanceXLSXSplitsDetails(t *testing.T) {
 	}
 }
 
+// TestExactNumber: an amount becomes a number only when the text excelize
+// writes for it (the float's shortest form) is the amount to the 分.
 func TestExactNumber(t *testing.T) {
 	for _, tc := range []struct {
-		in   string
-		want float64
-		ok   bool
+		in      string
+		written string // what the cell holds: FormatFloat(n, 'f', -1, 64), or the text itself
+		number  bool
 	}{
-		{"0.00", 0, true},
-		{"240.00", 240, true},
-		{"-0.50", -0.5, true},
-		{"90071992547409.92", 90071992547409.92, true}, // 2^53 分
-		{"90071992547409.93", 0, false},                // beyond: text
-		{"-90071992547409.93", 0, false},
-		{"abc", 0, false},
+		{"0.00", "0", true},
+		{"-0.00", "0", true},
+		{"240.00", "240", true},
+		{"240.10", "240.1", true},
+		{"-0.50", "-0.5", true},
+		{"9999999999999.99", "9999999999999.99", true},    // 15 significant digits
+		{"90071992547409.91", "90071992547409.91", false}, // 2^53−1 分: the float writes …409.9
+		{"-90071992547409.93", "-90071992547409.93", false},
+		{"abc", "abc", false},
 	} {
-		got, ok := exactNumber(tc.in)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("exactNumber(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		n, ok := exactNumber(tc.in)
+		written := tc.in
+		if ok {
+			written = strconv.FormatFloat(n, 'f', -1, 64)
+			if written == "-0" {
+				written = "0"
+			}
+		}
+		got := struct {
+			Written string
+			Number  bool
+		}{written, ok}
+		want := struct {
+			Written string
+			Number  bool
+		}{tc.written, tc.number}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("exactNumber(%q) (-want +got)\n%s", tc.in, d)
 		}
 	}
 }

@@ -223,7 +223,9 @@ func (d *Dispatcher) jobOf(ctx context.Context, t workflow.Transition) (Job, boo
 
 // NextDue returns the earliest instant after the clock's now at which a
 // pending or waiting job falls due (false: none). A caller driving RunOnce
-// itself (a simulation, a scheduler) calls RunOnce again then.
+// itself (a simulation, a scheduler) first calls RunOnce until it attempts
+// fewer jobs than its batch, then again at NextDue, and at least once per
+// lease period (expired leases are not reported; see Store.NextDue).
 func (d *Dispatcher) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return d.o.Store.NextDue(ctx, d.o.Clock.Now())
 }

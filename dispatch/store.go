@@ -158,9 +158,12 @@ type Store interface {
 	// ErrNotFound if there is no such job.
 	Nudge(ctx context.Context, key string, now time.Time) error
 	// NextDue returns the earliest NextAt after t of a pending or waiting
-	// job, and false when there is none: the instant a dispatcher has
-	// something to do next (a simulation's next round, a worker's sleep).
-	// Jobs blocked behind an earlier job of their application count too.
+	// job, and false when there is none: when a job that is not due yet
+	// falls due (a simulation's next round, a worker's sleep). Jobs blocked
+	// behind an earlier job of their application count too. Leases are not
+	// considered, and jobs already due are not reported: drain them first
+	// (call RunOnce until it attempts fewer than its batch), and wake up at
+	// the lease period anyway to pick up a crashed worker's expired leases.
 	// Database stores answer from an index, without reading the jobs.
 	NextDue(ctx context.Context, after time.Time) (time.Time, bool, error)
 }

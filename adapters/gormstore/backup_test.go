@@ -44,6 +44,19 @@ func TestBackupTo(t *testing.T) {
 			if err := db.BackupTo(ctx, path); !errors.Is(err, os.ErrExist) {
 				t.Errorf("BackupTo an existing file = %v, want os.ErrExist", err)
 			}
+			// A cancelled copy leaves nothing behind: a retry succeeds.
+			retry := filepath.Join(filepath.Dir(path), "retry.db")
+			cancelled, cancel := context.WithCancel(ctx)
+			cancel()
+			if err := db.BackupTo(cancelled, retry); err == nil {
+				t.Error("BackupTo with a cancelled context succeeded")
+			}
+			if _, err := os.Stat(retry); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("a failed copy left %s: %v", retry, err)
+			}
+			if err := db.BackupTo(ctx, retry); err != nil {
+				t.Errorf("retry after a failed copy: %v", err)
+			}
 			if err := db.BackupTo(ctx, " "); !errors.Is(err, ErrInvalidOptions) {
 				t.Errorf("BackupTo an empty path = %v, want ErrInvalidOptions", err)
 			}

@@ -38,8 +38,9 @@
 // Options.SQLiteExclusive instead: one connection holds the file for reads
 // and writes, so its page cache stays valid across transactions (a reader
 // pool re-reads every page the writer changed), and nothing else may open
-// the file meanwhile. DB.BackupTo copies a live SQLite database to a new
-// file (VACUUM INTO). A DSN of ":memory:" gives a private
+// the file meanwhile; inside a transition every store call must then use the
+// transaction handle. DB.BackupTo copies a live SQLite database to a new
+// file (VACUUM INTO; this process's writes wait for the copy). A DSN of ":memory:" gives a private
 // in-memory database (one connection, gone on Close); a shared-cache URI such
 // as "file:name?mode=memory&cache=shared" is shared by every Open in the
 // process that names it (shared-cache connections lock whole tables, so

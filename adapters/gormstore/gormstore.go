@@ -272,11 +272,11 @@ func (db *DB) Gorm() *gorm.DB { return db.w }
 func (db *DB) reader(ctx context.Context) *gorm.DB { return db.r.WithContext(ctx) }
 
 // BackupTo writes a consistent copy of an SQLite database (file or
-// in-memory) to a new file at path, with SQLite's VACUUM INTO: compacted,
-// readable by any SQLite, taken while the platform keeps running (writers
-// wait for the copy's read transaction only at its start). path must not
-// exist. A simulation can run on ":memory:" and keep its database this way
-// at the end; an operator can take online backups. On PostgreSQL it returns
+// in-memory) to a new file at path, with SQLite's VACUUM INTO: compacted and
+// readable by any SQLite. The copy runs on the writer connection, so this
+// process's writes wait until it is done (a few seconds per GiB): take online
+// backups when the platform is quiet. path must not exist; a copy that fails
+// or is cancelled leaves no file behind. On PostgreSQL it returns
 // ErrUnsupported (use pg_dump).
 func (db *DB) BackupTo(ctx context.Context, path string) error {
 	if db.driver != SQLite {
@@ -285,12 +285,9 @@ func (db *DB) BackupTo(ctx context.Context, path string) error {
 	if strings.TrimSpace(path) == "" {
 		return &OptionError{Field: "path", Reason: "empty"}
 	}
-	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("gormstore: backup to %s: %w", path, os.ErrExist)
-	}
 	// A URI naming the operating system's VFS: VACUUM INTO would otherwise
-	// create the copy with the source connection's VFS (for a memdb
-	// database, in memory: the copy would never reach the disk).
+	// create the copy with the source connection's VFS, which need not be
+	// the disk's.
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return fmt.Errorf("gormstore: backup to %s: %w", path, err)
@@ -299,12 +296,25 @@ func (db *DB) BackupTo(ctx context.Context, path string) error {
 	if runtime.GOOS == "windows" {
 		vfs = "win32"
 	}
-	slashed := filepath.ToSlash(abs)
+	// A Windows extended-length path (\\?\C:\x.db) is an ordinary one to SQLite.
+	slashed := filepath.ToSlash(strings.TrimPrefix(abs, `\\?\`))
 	if !strings.HasPrefix(slashed, "/") {
 		slashed = "/" + slashed // C:/x.db → file:///C:/x.db
 	}
 	target := (&url.URL{Scheme: "file", Path: slashed, RawQuery: "vfs=" + vfs}).String()
+	// Claim the name atomically (VACUUM INTO accepts an empty file): an
+	// existing file is never touched, and the one created here is removed if
+	// the copy fails, so that a retry can succeed.
+	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("gormstore: backup to %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		_ = os.Remove(abs)
+		return fmt.Errorf("gormstore: backup to %s: %w", path, err)
+	}
 	if err := db.w.WithContext(ctx).Exec(`VACUUM INTO ?`, target).Error; err != nil {
+		_ = os.Remove(abs)
 		return fmt.Errorf("gormstore: backup to %s: %w", path, err)
 	}
 	return nil

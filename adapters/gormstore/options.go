@@ -110,8 +110,11 @@ type Options struct {
 	// the connection's page cache stays valid across transactions, where a
 	// reader pool re-reads every page the writer changed. No other process
 	// (nor another DB in this one) can open the file while it is open, and
-	// concurrent callers queue for the connection. Setting it with
-	// PostgreSQL or an in-memory database is an error.
+	// concurrent callers queue for the connection. As with ":memory:", code
+	// running inside a transition (a workflow Participant) must make every
+	// store call through the transaction handle: a plain read would wait for
+	// the one connection the transition holds. Setting it with PostgreSQL or
+	// an in-memory database is an error.
 	SQLiteExclusive bool
 
 	// Logger receives migration events and slow or failed SQL (nil: silent).
