@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // BenchmarkCity runs the default city scenario (400 applications) on SQLite per
@@ -23,7 +24,9 @@ func BenchmarkSmall(b *testing.B) { benchScenario(b, small(1)) }
 // ./examples/citysim -scale ...` does: the time per op is the run's wall
 // time. It also reports the process's peak resident set (peak-RSS-MB: the
 // high-water mark of the whole test binary, so run one sub-benchmark per
-// invocation for a clean figure). Sub-benchmarks:
+// invocation for a clean figure) and where the time went, in seconds per
+// stage (Timings): setup-s, lifecycle-s, dispatch-s, monthclose-s,
+// yearend-s, summary-s. Sub-benchmarks:
 //
 //	city            the city preset (400 applications)
 //	province-2500   the province preset (2,000 departments) cut to 2,500 applications
@@ -55,10 +58,27 @@ func BenchmarkScale(b *testing.B) {
 				}
 				args = append(args, "-scenario", path)
 			}
+			var sum Timings
+			n := 0
 			for b.Loop() {
-				if err := run(ctx, args, io.Discard, io.Discard); err != nil {
+				t, err := runTimed(ctx, args, io.Discard, io.Discard)
+				if err != nil {
 					b.Fatal(err)
 				}
+				sum.Setup += t.Setup
+				sum.Lifecycle += t.Lifecycle
+				sum.Dispatch += t.Dispatch
+				sum.MonthClose += t.MonthClose
+				sum.YearEnd += t.YearEnd
+				sum.Summary += t.Summary
+				n++
+			}
+			for _, m := range []struct {
+				d    time.Duration
+				unit string
+			}{{sum.Setup, "setup-s"}, {sum.Lifecycle, "lifecycle-s"}, {sum.Dispatch, "dispatch-s"},
+				{sum.MonthClose, "monthclose-s"}, {sum.YearEnd, "yearend-s"}, {sum.Summary, "summary-s"}} {
+				b.ReportMetric(m.d.Seconds()/float64(n), m.unit)
 			}
 			reportPeakRSS(b)
 		})

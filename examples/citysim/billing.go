@@ -237,6 +237,7 @@ func (b *BillingStage) AfterAct(ctx context.Context, s *Sim, a Act, _ workflow.A
 // closeMonth meters month m, drafts its statements, has the vendors confirm them,
 // audits them (service-level deductions, a seeded few adjustments) and approves them.
 func (b *BillingStage) closeMonth(ctx context.Context, s *Sim, m billing.Month) error {
+	defer func(start time.Time) { s.timings.MonthClose += time.Since(start) }(time.Now())
 	s.ids.use("bill")
 	if _, err := s.p.MeterMonth(ctx, billAuthority, m); err != nil {
 		return fmt.Errorf("citysim: metering %s: %w", m, err)

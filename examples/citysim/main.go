@@ -87,23 +87,29 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	_, err := runTimed(ctx, args, stdout, stderr)
+	return err
+}
+
+// runTimed is run, returning where the wall time went (zero for -compare).
+func runTimed(ctx context.Context, args []string, stdout, stderr io.Writer) (Timings, error) {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
-		return err
+		return Timings{}, err
 	}
 	if cfg.cpuProfile != "" {
 		f, err := os.Create(cfg.cpuProfile)
 		if err != nil {
-			return err
+			return Timings{}, err
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
+			return Timings{}, err
 		}
 		defer pprof.StopCPUProfile()
 	}
 	if cfg.compare != nil {
-		return runCompare(ctx, cfg.compare, cfg.out, stdout, stderr)
+		return Timings{}, runCompare(ctx, cfg.compare, cfg.out, stdout, stderr)
 	}
 	started := time.Now()
 	assess := NewAssessmentStage(cfg.out)
@@ -115,28 +121,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	sim, err := NewSim(ctx, cfg.scenario, Options{OutDir: cfg.out, PostgresDSN: cfg.db, Progress: progress, Hooks: hooks})
 	if err != nil {
-		return err
+		return Timings{}, err
 	}
 	defer sim.Close()
 	if err := sim.Run(ctx); err != nil {
-		return err
+		return Timings{}, err
 	}
+	reported := time.Now()
 	rep, err := sim.Report(ctx)
 	if err != nil {
-		return err
+		return Timings{}, err
 	}
+	t := sim.Timings()
+	t.Summary = time.Since(reported)
 	if err := rep.Write(stdout); err != nil {
-		return err
+		return Timings{}, err
 	}
-	fmt.Fprintf(stderr, "citysim: %d 次流转 transitions in %s (wall time)\n", rep.Transitions, time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(stderr, "citysim: %d 次流转 transitions in %s (wall time): %s\n", rep.Transitions, time.Since(started).Round(time.Millisecond), t)
 	if len(rep.AuditFailures) > 0 {
-		return fmt.Errorf("%d of %d audit chains do not verify", len(rep.AuditFailures), rep.Total)
+		return t, fmt.Errorf("%d of %d audit chains do not verify", len(rep.AuditFailures), rep.Total)
 	}
 	if err := rep.Dispatch.Balance(); err != nil {
-		return err
+		return t, err
 	}
 	if rep.AuditRecords != rep.Transitions {
-		return fmt.Errorf("the audit trail holds %d records but the simulation made %d transitions", rep.AuditRecords, rep.Transitions)
+		return t, fmt.Errorf("the audit trail holds %d records but the simulation made %d transitions", rep.AuditRecords, rep.Transitions)
 	}
-	return nil
+	return t, nil
 }

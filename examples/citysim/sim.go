@@ -219,6 +219,7 @@ type Sim struct {
 	policy   workflow.Policy
 	vend     *vendorSim // the vendors (simprovider) behind the dispatcher
 	extra    []Section  // sections of the Finishers, appended to the Report
+	timings  Timings
 }
 
 // Options configure a run besides the scenario.
@@ -234,6 +235,36 @@ type Options struct {
 	Hooks []Hook
 }
 
+// Timings is where a run's wall time went, by stage. It is measured with the
+// process's real clock (never the simulated one) and is not part of the
+// deterministic output; BenchmarkScale reports it.
+type Timings struct {
+	// Setup: opening the platform, drawing departments and arrivals, quota,
+	// the catalog and budgets (NewSim).
+	Setup time.Duration
+	// Lifecycle: the applications' acts — workflow transitions with their
+	// quota participant.
+	Lifecycle time.Duration
+	// Dispatch: vendor rounds — outbox relay, dispatcher, completions.
+	Dispatch time.Duration
+	// MonthClose: billing's metering, statements, audits and approvals of
+	// each month (also when an act or a round triggers it).
+	MonthClose time.Duration
+	// YearEnd: the Finishers — settlement and files, assessment, report —
+	// without December's month close.
+	YearEnd time.Duration
+	// Summary: verifying every audit chain and gathering the summary
+	// (Report), as the command does after Run.
+	Summary time.Duration
+}
+
+// String is the stages in Chinese and English, in seconds.
+func (t Timings) String() string {
+	sec := func(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
+	return "准备 setup " + sec(t.Setup) + " · 流转 lifecycle " + sec(t.Lifecycle) + " · 派发 dispatch " + sec(t.Dispatch) +
+		" · 月结 month close " + sec(t.MonthClose) + " · 年终 year end " + sec(t.YearEnd) + " · 汇总 summary " + sec(t.Summary)
+}
+
 var (
 	authority = workflow.Actor{Role: workflow.RoleAuthority, ID: "市大数据局"}
 )
@@ -243,6 +274,7 @@ func NewSim(ctx context.Context, sc Scenario, o Options) (*Sim, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
+	started := time.Now()
 	cal := calendar.China()
 	s := &Sim{
 		sc:       sc,
@@ -334,7 +366,20 @@ func NewSim(ctx context.Context, sc Scenario, o Options) (*Sim, error) {
 			}
 		}
 	}
+	s.timings.Setup = time.Since(started)
 	return s, nil
+}
+
+// Timings returns where the run's wall time went so far.
+func (s *Sim) Timings() Timings { return s.timings }
+
+// timed runs f and adds its wall time to *stage, without the month closes
+// that happened inside it (they count as MonthClose).
+func (s *Sim) timed(stage *time.Duration, f func() error) error {
+	start, closing := time.Now(), s.timings.MonthClose
+	err := f()
+	*stage += time.Since(start) - (s.timings.MonthClose - closing)
+	return err
 }
 
 // Close closes the platform.
@@ -372,12 +417,12 @@ func (s *Sim) Run(ctx context.Context) error {
 				beijingDay(ev.at), len(s.acts), s.q.Len())
 		}
 		if ev.act == actDispatch {
-			if err := s.dispatchRound(ctx); err != nil {
+			if err := s.timed(&s.timings.Dispatch, func() error { return s.dispatchRound(ctx) }); err != nil {
 				return fmt.Errorf("citysim: vendor dispatch at %s: %w", ev.at.In(calendar.Beijing()).Format("2006-01-02 15:04"), err)
 			}
 			continue
 		}
-		if err := s.handle(ctx, ev); err != nil {
+		if err := s.timed(&s.timings.Lifecycle, func() error { return s.handle(ctx, ev) }); err != nil {
 			a := s.apps[ev.app]
 			return fmt.Errorf("citysim: %s of application %d (%s) at %s: %w", actionName(ev.act), ev.app+1, a.cur.ID,
 				ev.at.In(calendar.Beijing()).Format("2006-01-02 15:04"), err)
@@ -390,7 +435,12 @@ func (s *Sim) Run(ctx context.Context) error {
 	}
 	for _, h := range s.hooks {
 		if f, ok := h.(Finisher); ok {
-			secs, err := f.Finish(ctx, s)
+			var secs []Section
+			err := s.timed(&s.timings.YearEnd, func() error {
+				var err error
+				secs, err = f.Finish(ctx, s)
+				return err
+			})
 			if err != nil {
 				return err
 			}

@@ -380,3 +380,42 @@ func FuzzLoadScenario(f *testing.F) {
 		}
 	})
 }
+
+// TestTimingsAccountForTheRun: every stage of a small run takes time, the
+// stages do not overlap (their sum stays within the run's wall time) and they
+// leave little of it unaccounted; the command prints them.
+func TestTimingsAccountForTheRun(t *testing.T) {
+	t.Parallel()
+	sc := writeScenario(t, `{"name": "test", "departments": 8, "applications": 40}`)
+	var out, errOut bytes.Buffer
+	start := time.Now()
+	tm, err := runTimed(context.Background(), []string{"-scenario", sc, "-out", t.TempDir()}, &out, &errOut)
+	wall := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stages := map[string]time.Duration{"setup": tm.Setup, "lifecycle": tm.Lifecycle, "dispatch": tm.Dispatch,
+		"month close": tm.MonthClose, "year end": tm.YearEnd, "summary": tm.Summary}
+	var sum time.Duration
+	for name, d := range stages {
+		if d <= 0 {
+			t.Errorf("stage %s took %v", name, d)
+		}
+		sum += d
+	}
+	if sum > wall || sum < wall/2 {
+		t.Errorf("stages sum to %v of a %v run: they overlap or miss most of it (%+v)", sum, wall, tm)
+	}
+	if !strings.Contains(errOut.String(), tm.String()) {
+		t.Errorf("stderr does not print the timings %q:\n%s", tm.String(), errOut.String())
+	}
+}
+
+func TestTimingsString(t *testing.T) {
+	tm := Timings{Setup: 1500 * time.Millisecond, Lifecycle: 61 * time.Second, Dispatch: 2 * time.Second,
+		MonthClose: 3 * time.Second, YearEnd: 4 * time.Second, Summary: 250 * time.Millisecond}
+	want := "准备 setup 1.5s · 流转 lifecycle 61.0s · 派发 dispatch 2.0s · 月结 month close 3.0s · 年终 year end 4.0s · 汇总 summary 0.2s"
+	if d := cmp.Diff(want, tm.String()); d != "" {
+		t.Errorf("Timings.String (-want +got)\n%s", d)
+	}
+}
