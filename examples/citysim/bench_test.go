@@ -58,27 +58,23 @@ func BenchmarkScale(b *testing.B) {
 				}
 				args = append(args, "-scenario", path)
 			}
-			var sum Timings
+			var sums []time.Duration
 			n := 0
 			for b.Loop() {
 				t, err := runTimed(ctx, args, io.Discard, io.Discard)
 				if err != nil {
 					b.Fatal(err)
 				}
-				sum.Setup += t.Setup
-				sum.Lifecycle += t.Lifecycle
-				sum.Dispatch += t.Dispatch
-				sum.MonthClose += t.MonthClose
-				sum.YearEnd += t.YearEnd
-				sum.Summary += t.Summary
+				for i, st := range t.Stages() {
+					if i == len(sums) {
+						sums = append(sums, 0)
+					}
+					sums[i] += st.D
+				}
 				n++
 			}
-			for _, m := range []struct {
-				d    time.Duration
-				unit string
-			}{{sum.Setup, "setup-s"}, {sum.Lifecycle, "lifecycle-s"}, {sum.Dispatch, "dispatch-s"},
-				{sum.MonthClose, "monthclose-s"}, {sum.YearEnd, "yearend-s"}, {sum.Summary, "summary-s"}} {
-				b.ReportMetric(m.d.Seconds()/float64(n), m.unit)
+			for i, st := range (Timings{}).Stages() {
+				b.ReportMetric(sums[i].Seconds()/float64(n), st.Metric)
 			}
 			reportPeakRSS(b)
 		})

@@ -286,6 +286,28 @@ func (s *Sim) quotaReport(ctx context.Context) (*QuotaReport, error) {
 			qr.HeldBack.ApprovedLater++
 		}
 	}
+	var err error
+	if qr.Use, err = s.departmentUse(ctx); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(qr.Use, func(i, j int) bool { return qr.Use[i].Composite > qr.Use[j].Composite })
+	for _, a := range s.apps {
+		r, err := s.p.Quota().Reservation(ctx, a.cur.ID)
+		if err != nil {
+			continue // never approved: no reservation
+		}
+		qr.Reservation[r.State]++
+	}
+	if qr.Rows, err = CompareAllocators(s.quota, s.depts); err != nil {
+		return nil, err
+	}
+	return qr, nil
+}
+
+// departmentUse returns the use of every department pool with a limit, in
+// department order: limit, used (held + committed) and the composite, the
+// mean of used/limit over the dimensions with a limit.
+func (s *Sim) departmentUse(ctx context.Context) ([]DeptUse, error) {
 	pools, err := s.p.Quota().Pools(ctx)
 	if err != nil {
 		return nil, err
@@ -296,6 +318,7 @@ func (s *Sim) quotaReport(ctx context.Context) (*QuotaReport, error) {
 			byDept[p.Department] = p
 		}
 	}
+	var out []DeptUse
 	for i, d := range s.depts {
 		p, ok := byDept[d.ID]
 		if !ok || p.Limit.IsZero() {
@@ -311,20 +334,9 @@ func (s *Sim) quotaReport(ctx context.Context) (*QuotaReport, error) {
 			}
 		}
 		u.Composite = sum / float64(max(n, 1))
-		qr.Use = append(qr.Use, u)
+		out = append(out, u)
 	}
-	sort.SliceStable(qr.Use, func(i, j int) bool { return qr.Use[i].Composite > qr.Use[j].Composite })
-	for _, a := range s.apps {
-		r, err := s.p.Quota().Reservation(ctx, a.cur.ID)
-		if err != nil {
-			continue // never approved: no reservation
-		}
-		qr.Reservation[r.State]++
-	}
-	if qr.Rows, err = CompareAllocators(s.quota, s.depts); err != nil {
-		return nil, err
-	}
-	return qr, nil
+	return out, nil
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }

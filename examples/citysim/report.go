@@ -15,7 +15,6 @@ import (
 
 	"github.com/opengovcloud/govcloud/assessment"
 	"github.com/opengovcloud/govcloud/billing"
-	"github.com/opengovcloud/govcloud/quota"
 	"github.com/opengovcloud/govcloud/workflow"
 	"github.com/opengovcloud/govcloud/workflow/calendar"
 )
@@ -149,31 +148,13 @@ func (r *ReportStage) gather(ctx context.Context, s *Sim) (*reportData, error) {
 		})
 	}
 	// Quota utilisation per department (composite over its dimensions).
-	pools, err := s.p.Quota().Pools(ctx)
+	use, err := s.departmentUse(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byDept := map[string]quota.Pool{}
-	for _, p := range pools {
-		if p.Kind == quota.KindDepartment {
-			byDept[p.Department] = p
-		}
-	}
-	for _, dep := range s.depts {
-		p, ok := byDept[dep.ID]
-		if !ok || p.Limit.IsZero() {
-			continue
-		}
-		used := p.Used()
-		var sum float64
-		var n int
-		for _, dim := range allDims {
-			if l := p.Limit[dim]; l > 0 {
-				sum += float64(used[dim]) / float64(l)
-				n++
-			}
-		}
-		d.util = append(d.util, named{Label: dep.Name, Note: dep.ID, Value: 100 * sum / float64(max(n, 1))})
+	for _, u := range use {
+		dep := s.depts[u.Dept]
+		d.util = append(d.util, named{Label: dep.Name, Note: dep.ID, Value: 100 * u.Composite})
 	}
 	slices.SortStableFunc(d.util, func(a, b named) int { return cmp.Compare(b.Value, a.Value) })
 	d.util = d.util[:min(20, len(d.util))]

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -260,9 +261,25 @@ type Timings struct {
 
 // String is the stages in Chinese and English, in seconds.
 func (t Timings) String() string {
-	sec := func(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
-	return "准备 setup " + sec(t.Setup) + " · 流转 lifecycle " + sec(t.Lifecycle) + " · 派发 dispatch " + sec(t.Dispatch) +
-		" · 月结 month close " + sec(t.MonthClose) + " · 年终 year end " + sec(t.YearEnd) + " · 汇总 summary " + sec(t.Summary)
+	parts := make([]string, 0, 6)
+	for _, st := range t.Stages() {
+		parts = append(parts, fmt.Sprintf("%s %s %.1fs", st.Chinese, st.English, st.D.Seconds()))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// Stage is one stage of Timings, named in Chinese and English, with the
+// benchmark metric that reports it in seconds.
+type Stage struct {
+	Chinese, English, Metric string
+	D                        time.Duration
+}
+
+// Stages lists t's stages in run order.
+func (t Timings) Stages() []Stage {
+	return []Stage{{"准备", "setup", "setup-s", t.Setup}, {"流转", "lifecycle", "lifecycle-s", t.Lifecycle},
+		{"派发", "dispatch", "dispatch-s", t.Dispatch}, {"月结", "month close", "monthclose-s", t.MonthClose},
+		{"年终", "year end", "yearend-s", t.YearEnd}, {"汇总", "summary", "summary-s", t.Summary}}
 }
 
 var (
