@@ -94,7 +94,7 @@ func (r *Rater) Compact(rec UsageRecord) (CompactUsage, error) {
 // the tables, a location with daylight saving time) takes Rate's general
 // path with its math/big fallback. The batch tables are built on the first
 // call (64 bytes per item × vendor and month of a ten-year window, at most
-// 8 MiB, plus 8 bytes per 18 hours of the window). After that RateBatch
+// 8 MiB, plus a 64 KiB month table). After that RateBatch
 // does not allocate unless there are issues, and like every Rater method it
 // is safe for concurrent use (it writes only to us).
 func (r *Rater) RateBatch(us []CompactUsage) (total int64, issues []BatchIssue) {
@@ -158,18 +158,20 @@ const batchBlock = 64
 // affects speed only, never the result.
 type batchTables struct {
 	rel     int64 // add to Unix seconds for seconds relative to base
-	buckets []uint64
-	kbase   []uint32
+	buckets [batchBuckets]uint64
+	stride  uint64 // cells per key: the window's months and a "none" cell
 	cells   []batchCell
 }
 
 // batchCell is one key × month under one version: 64 bytes. A piece
-// [t, e) of a record (t, e relative to base) is rated here when
-// from ≤ t < from+tspan and e ≤ elim: amount = round(q × price × num ÷ d)
-// half up. num is the number of units u (days or hours) touched,
-// ⌊(e+add)/u⌋ − ⌊t/u⌋ with add = u − 1, each ⌊x/u⌋ computed as
-// ((x>>4)·m)>>40 (see unitDiv); a constant factor 1 has u = 2³¹ and
-// add = 2³¹. The division by d is a multiply-shift (rm, rh, rs; see recip).
+// [from+a, from+b) of a record (relative to base) is rated here when
+// a < tspan and b ≤ elim − from: amount = round(q × price × num ÷ d) half
+// up. from is a local midnight, so num, the number of units u (days or
+// hours) touched, is ⌊(b+add)/u⌋ − ⌊a/u⌋ with add = u − 1, each ⌊x/u⌋
+// computed as ((x>>4)·m)>>40 (see unitDiv); a constant factor 1 has
+// u = 2³¹ and add = 2³¹. The division by d is a multiply-shift by rm and
+// rh (see recip), with d and price scaled by the same 2^k so that the
+// shift is batchRecipShift for every cell.
 type batchCell struct {
 	from, tspan uint32
 	elim        uint32
@@ -178,12 +180,21 @@ type batchCell struct {
 	price       uint64
 	maxQ        uint64 // largest quantity with q·price·744 + d/2 ≤ MaxInt64
 	rm, rh      uint64
-	rs          uint8
 	once        bool // a one-time item: never a second piece
 }
 
 const (
 	bucketShift = 16
+	// batchBuckets is the size of the bucket table: a power of two, so
+	// the kernel indexes it with a mask and no bounds check, covering
+	// 2^29 s (17 years), more than the window (see batchYears). A masked
+	// index for a t outside the window finds some bucket whose cell then
+	// fails the from ≤ t < from+tspan check.
+	batchBuckets = 1 << 13
+	// Every cell divides by d·2^k in (2^19, 2^20] (its price times 2^k),
+	// so its reciprocal (see recip) shifts by batchRecipShift = 19.
+	batchRecipBits  = 20
+	batchRecipShift = batchRecipBits - 1
 	// maxBatchSpan bounds the seconds the batch tables cover: t < e ≤ elim
 	// stay below it, so for days and hours every x = t or e + add stays
 	// below 2³¹, where unitDiv is exact (for onceUnit, a power of two, it is
@@ -216,84 +227,104 @@ func unitMagic(u uint64) uint64 {
 func unitDiv(x, m uint64) uint64 { return (x >> unitPre) * m >> unitSh }
 
 // rateBlock rates the records of blk (at most batchBlock) that lie inside
-// one month and one price version, or across one month end with a version
-// covering each side, setting their Amount, and returns their sum and a
-// mask of the others. Their sum cannot wrap: an amount from a cell is below
-// MaxInt64/1000 (every divisor is ≥ 1000), a record has at most two. It
-// makes no calls, so the compiler keeps its state in registers.
+// one cell (one month under one price version), or across one month end
+// with a version covering each side, setting their Amount, and returns
+// their sum and a mask of the others. Their sum cannot wrap: an amount from
+// a cell is below MaxInt64/2^19 (every scaled divisor is above 2^19), and a
+// record has at most two.
 func (bt *batchTables) rateBlock(blk []CompactUsage) (sum int64, rest uint64) {
-	blk = blk[:min(len(blk), batchBlock)]
-	rel, buckets, kbase, cells := bt.rel, bt.buckets, bt.kbase, bt.cells
-	var two uint64 // records that may cross a month end
-	for j := range blk {
+	if len(blk) < batchBlock {
+		return bt.rateRest(blk, 1<<len(blk)-1)
+	}
+	blk = blk[:batchBlock]
+	// The common case, one cell, in a loop that reads the tables through
+	// bt on every record and works in offsets from the cell's start, so
+	// that few values stay live and the compiler need not spill; the
+	// others are left to rateRest.
+	for j := range batchBlock {
 		u := &blk[j]
-		t, key := uint64(u.Start+rel), uint64(uint32(u.Key))
-		b := t >> bucketShift
-		if b >= uint64(len(buckets)) || key >= uint64(len(kbase)) {
-			rest |= 1 << j
-			continue
-		}
-		bk := buckets[b]
+		t := uint64(u.Start + bt.rel)
+		bk := bt.buckets[(t>>bucketShift)&(batchBuckets-1)]
 		mi := bk >> 32
 		if t >= uint64(uint32(bk)) {
 			mi++
 		}
-		ci := uint64(kbase[key]) + mi
+		// A key this Rater did not issue (or a negative one) lands past
+		// the last cell.
+		ci := uint64(uint32(u.Key))*bt.stride + mi
+		cells := bt.cells
 		if ci >= uint64(len(cells)) {
 			rest |= 1 << j
 			continue
 		}
 		c := &cells[ci]
-		e, q := uint64(u.End+rel), uint64(u.Quantity)
-		// from ≤ t < from+tspan (so t < 2³¹), and the quantity bound.
-		if t-uint64(c.from) >= uint64(c.tspan) || q > c.maxQ {
+		// 0 ≤ a < b ≤ tspan: the record lies in the cell (so the bucket
+		// was its own), and the quantity bound.
+		a, b, q := t-uint64(c.from), uint64(u.End+bt.rel)-uint64(c.from), uint64(u.Quantity)
+		if a >= b || b > uint64(c.tspan) || q > c.maxQ {
 			rest |= 1 << j
 			continue
 		}
-		// t < e ≤ elim (t < elim holds): one piece.
-		if e-t-1 >= uint64(c.elim)-t {
-			two |= 1 << j
-			continue
-		}
-		amt := c.piece(t, e, q)
+		amt := c.piece(a, b, q)
 		u.Amount = amt
 		sum += amt
 	}
-	// Across the month end, the next month's cell covering the rest (so no
-	// price change inside it).
-	for ; two != 0; two &= two - 1 {
-		j := bits.TrailingZeros64(two)
+	s, rest := bt.rateRest(blk, rest)
+	return sum + s, rest
+}
+
+// rateRest rates the records of blk marked in rest that start in a cell
+// and lie in it (for a monthly item without proration, up to the month's
+// end, at the entry price), or cross one month end into the next cell
+// covering the rest; it returns their sum and the rest left.
+func (bt *batchTables) rateRest(blk []CompactUsage, rest uint64) (sum int64, left uint64) {
+	rel, cells := bt.rel, bt.cells
+	left = rest
+	for ; rest != 0; rest &= rest - 1 {
+		j := bits.TrailingZeros64(rest)
 		u := &blk[j]
-		t, e, q := uint64(u.Start+rel), uint64(u.End+rel), uint64(u.Quantity)
-		b := t >> bucketShift
-		bk := buckets[b]
+		t := uint64(u.Start + rel)
+		bk := bt.buckets[(t>>bucketShift)&(batchBuckets-1)]
 		mi := bk >> 32
 		if t >= uint64(uint32(bk)) {
 			mi++
 		}
-		ci := uint64(kbase[uint32(u.Key)]) + mi
-		if ci+1 >= uint64(len(cells)) {
-			rest |= 1 << j
+		ci := uint64(uint32(u.Key))*bt.stride + mi
+		if ci+1 >= uint64(len(cells)) { // every key's cells end with a "none" cell
 			continue
 		}
-		c, c2 := &cells[ci], &cells[ci+1]
-		if int64(e) <= int64(c.elim) || c.once || c2.from != c.elim || e > uint64(c2.elim) || q > c2.maxQ {
-			rest |= 1 << j
+		c := &cells[ci]
+		a, b, q := t-uint64(c.from), uint64(u.End+rel)-uint64(c.from), uint64(u.Quantity)
+		if a >= uint64(c.tspan) || q > c.maxQ {
 			continue
 		}
-		amt := c.piece(t, uint64(c.elim), q) + c2.piece(uint64(c2.from), e, q)
+		var amt int64
+		switch lim := uint64(c.elim - c.from); {
+		case a < b && b <= lim:
+			amt = c.piece(a, b, q)
+		default: // across the month end, if the next cell covers the rest
+			c2 := &cells[ci+1]
+			e2 := b - lim // the end, from the month end
+			if int64(b) <= int64(lim) || c.once || c2.from != c.elim || e2 > uint64(c2.elim-c2.from) || q > c2.maxQ {
+				continue
+			}
+			amt = c.piece(a, lim, q) + c2.piece(0, e2, q)
+		}
 		u.Amount = amt
 		sum += amt
+		left &^= 1 << j
 	}
-	return sum, rest
+	return sum, left
 }
 
-// piece is the amount of [t, e) under c: q·price·num ÷ d rounded half up
-// (t < e ≤ elim < 2³¹ and q ≤ c.maxQ, so nothing overflows).
-func (c *batchCell) piece(t, e, q uint64) int64 {
-	num := unitDiv(e+uint64(c.add), c.m) - unitDiv(t, c.m)
+// piece is the amount of [a, b) from the start of c: q·price·num ÷ d
+// rounded half up (a < b ≤ elim − from < 2³¹ and q ≤ c.maxQ, so nothing
+// overflows; from is a local midnight, so a unit counted from it is counted
+// from midnight).
+func (c *batchCell) piece(a, b, q uint64) int64 {
+	num := unitDiv(b+uint64(c.add), c.m) - unitDiv(a, c.m)
 	hi, _ := bits.Mul64(q*c.price*num+c.rh, c.rm)
-	return int64(hi >> (c.rs & 63))
+	return int64(hi >> batchRecipShift)
 }
 
 // newBatchTables builds the batch tables over a window of the months of
@@ -317,7 +348,7 @@ func newBatchTables(r *Rater, ft *fastTables) *batchTables {
 	}
 	months := ft.months[g0:]
 	nm := min(len(months), g-g0+batchYears*12+1, maxBatchCells/len(r.keys)-1)
-	for nm > 0 && months[nm-1].end-ms0 > maxBatchSpan {
+	for nm > 0 && months[nm-1].end-ms0 > min(maxBatchSpan, batchBuckets<<bucketShift) {
 		nm--
 	}
 	if nm <= 0 {
@@ -327,9 +358,8 @@ func newBatchTables(r *Rater, ft *fastTables) *batchTables {
 	calEnd := months[nm-1].end - ms0
 	base := ft.base + ms0
 	bt := &batchTables{rel: ft.off - base,
-		buckets: make([]uint64, 0, (calEnd+1<<bucketShift-1)>>bucketShift),
-		kbase:   make([]uint32, 0, len(r.keys)),
-		cells:   make([]batchCell, 0, len(r.keys)*(nm+1))}
+		stride: uint64(nm + 1),
+		cells:  make([]batchCell, 0, len(r.keys)*(nm+1))}
 	for b := int64(0); b<<bucketShift < calEnd; b++ {
 		lo, hi := b<<bucketShift, (b+1)<<bucketShift
 		mi, _ := slices.BinarySearchFunc(months, lo, func(m fastMonth, t int64) int { return cmp.Compare(m.end-ms0, t+1) })
@@ -337,13 +367,12 @@ func newBatchTables(r *Rater, ft *fastTables) *batchTables {
 		if end := months[mi].end - ms0; end < hi && end < calEnd {
 			bnd = uint64(end)
 		}
-		bt.buckets = append(bt.buckets, uint64(mi)<<32|bnd)
+		bt.buckets[b] = uint64(mi)<<32 | bnd
 	}
 	// A "none" cell: no t passes from ≤ t < from+0, and its from matches
 	// no cell's elim (every elim is below 2³¹).
 	none := batchCell{from: math.MaxUint32}
 	for _, k := range r.keys {
-		bt.kbase = append(bt.kbase, uint32(len(bt.cells)))
 		it := &k.item.it
 		ms := int64(0)
 		for g := range nm {
@@ -360,18 +389,25 @@ func newBatchTables(r *Rater, ft *fastTables) *batchTables {
 					lim = min(v.toL-base, me)
 				}
 				unit, den := batchKind(it, (me-ms)/86400)
-				rc := newRecip(uint64(den * QuantityScale))
-				cell = batchCell{from: uint32(from), tspan: uint32(lim - from), elim: uint32(lim),
-					add: uint32(unit - 1), m: unitMagic(unit), price: uint64(v.price), maxQ: math.MaxInt64,
-					rm: rc.m, rh: rc.h, rs: rc.s, once: it.Basis == OneTime}
-				if it.Basis == Monthly && it.Proration == ProrateNone {
-					cell.elim = uint32(me) // the whole month at the entry price
-				}
-				if unit == onceUnit {
-					cell.add = onceUnit // num = ⌊(e+2³¹)/2³¹⌋ − ⌊t/2³¹⌋ = 1
-				}
-				if v.price > 0 {
-					cell.maxQ = uint64((math.MaxInt64 - maxHalfDivisor) / (v.price * maxNum))
+				// Scale the divisor d into (2^19, 2^20] and the price with it,
+				// so every cell's reciprocal shifts by the same batchRecipShift.
+				d := uint64(den * QuantityScale)
+				k := batchRecipBits - uint(bits.Len64(d-1))
+				rc := newRecip(d << k)
+				if int(rc.s) == batchRecipShift && uint64(v.price) <= (math.MaxInt64/maxNum)>>k {
+					price := uint64(v.price) << k
+					cell = batchCell{from: uint32(from), tspan: uint32(lim - from), elim: uint32(lim),
+						add: uint32(unit - 1), m: unitMagic(unit), price: price, maxQ: math.MaxInt64,
+						rm: rc.m, rh: rc.h, once: it.Basis == OneTime}
+					if it.Basis == Monthly && it.Proration == ProrateNone {
+						cell.elim = uint32(me) // the whole month at the entry price
+					}
+					if unit == onceUnit {
+						cell.add = onceUnit // num = ⌊(e+2³¹)/2³¹⌋ − ⌊t/2³¹⌋ = 1
+					}
+					if price > 0 {
+						cell.maxQ = (math.MaxInt64 - 1<<(batchRecipBits-1)) / (price * maxNum)
+					}
 				}
 			}
 			bt.cells = append(bt.cells, cell)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"math/bits"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -599,5 +600,40 @@ func TestRateBatchWindow(t *testing.T) {
 	// Records crossing a month end go to the second loop, still the kernel.
 	if inWindow < 1000 || kernel != inWindow {
 		t.Errorf("kernel took %d of %d records inside the window", kernel, inWindow)
+	}
+}
+
+// TestBatchCellsInvariants: what the kernel's arithmetic relies on holds
+// for every cell of the batch tables: a cell starts at a local midnight (so
+// units counted from its start are counted from midnight), its span lies
+// inside its month (elim − from ≥ tspan, below 2³¹), and the quantity bound
+// keeps q·price·744 + d/2 inside int64.
+func TestBatchCellsInvariants(t *testing.T) {
+	r := NewRater(fastCatalog(t), tz)
+	bt := r.ft.batchTables(r)
+	if bt == nil {
+		t.Fatal("no batch tables")
+	}
+	if got, want := uint64(len(bt.cells)), bt.stride*uint64(len(r.keys)); got != want {
+		t.Fatalf("%d cells, want %d (stride %d × %d keys)", got, want, bt.stride, len(r.keys))
+	}
+	live := 0
+	for i, c := range bt.cells {
+		if c.tspan == 0 {
+			continue
+		}
+		live++
+		if c.from%86400 != 0 {
+			t.Errorf("cell %d starts %d s after base, not at a midnight", i, c.from)
+		}
+		if c.elim < c.from || c.elim-c.from < c.tspan || c.elim >= 1<<31 {
+			t.Errorf("cell %d: from %d, tspan %d, elim %d", i, c.from, c.tspan, c.elim)
+		}
+		if hi, lo := bits.Mul64(c.maxQ, c.price*maxNum); hi != 0 || lo > math.MaxInt64-c.rh {
+			t.Errorf("cell %d: maxQ %d × price %d × %d + %d leaves int64", i, c.maxQ, c.price, maxNum, c.rh)
+		}
+	}
+	if live < len(r.keys)*12 {
+		t.Errorf("%d live cells for %d keys", live, len(r.keys))
 	}
 }
