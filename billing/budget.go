@@ -86,16 +86,12 @@ func (s *Service) Quote(ctx context.Context, a Actor, req QuoteRequest) (Quote, 
 			return err
 		}
 		q.Budget = b.Amount
-		sts, err := tx.Statements(ctx, StatementFilter{Department: req.Department, FiscalYear: fy})
-		if err != nil {
-			return err
-		}
-		for _, st := range sts {
+		return eachStatement(ctx, tx, StatementFilter{Department: req.Department, FiscalYear: fy}, func(st Statement) error {
 			if st.State != StatementVoid {
 				q.Committed += st.Totals().Net
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return Quote{}, err

@@ -214,10 +214,21 @@
 // request). Amounts are written in 元 from exact decimal text; XLSX amount
 // cells are numbers formatted 0.00.
 //
+// A year of a province is millions of lines: [Service.AllStatements]
+// streams a listing a page at a time ([StatementFilter.After] and
+// [StatementFilter.Limit], keyset paging in the listing order), and
+// [WriteStatementsCSVFrom] and [WriteFinanceXLSXFrom] write from such a
+// stream, so memory does not grow with the year. Settlements
+// ([Service.BuildSettlement], [Service.ApproveSettlement]), [Service.VerifyYear]
+// and budget checks read their statements page by page too.
+//
 // # Storage
 //
 // A [Store] runs transactions ([Store.Update], [Store.View]); every service
 // method that writes does so in one transaction, and an error leaves nothing
 // written. adapters/memstore.BillingStore is the reference implementation;
 // billing/billingtest.Run is the conformance suite every Store must pass.
+// ReadTx.Statements must honour StatementFilter.After and Limit where it
+// reads (adapters/gormstore does, on an index in the listing order), so
+// that a page costs what it returns.
 package billing

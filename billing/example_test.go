@@ -133,3 +133,51 @@ func ExampleRater_RateBatch() {
 	// 14194 18967 2074 0 total 35235
 	// park record 3 true
 }
+
+// A year's statements streamed a page at a time (here one statement per
+// page), in the listing order, straight into a finance export: memory does
+// not grow with the year.
+func ExampleService_AllStatements() {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, billing.CST)
+	svc, _ := billing.New(billing.Options{Store: memstore.NewBillingStore(),
+		Clock: billing.ClockFunc(func() time.Time { return now })})
+	auth := billing.Actor{ID: "a", Role: billing.RoleAuthority}
+	fin := billing.Actor{ID: "f", Role: billing.RoleFinance}
+	vendor := billing.Actor{ID: "ops", Role: billing.RoleVendor, Vendor: "v1"}
+	cat, _ := billing.NewCatalog(
+		[]billing.Item{{Code: "IAAS-ECS-VCPU", Name: "云主机vCPU", Unit: "核·月", Basis: billing.Monthly, Proration: billing.ProrateDays}},
+		[]billing.Price{{Item: "IAAS-ECS-VCPU", Vendor: "v1", UnitPrice: 6000, From: billing.Date{Year: 2026, Month: 1, Day: 1}}})
+	_ = svc.ImportCatalog(ctx, auth, cat)
+	var recs []billing.UsageRecord
+	for _, d := range []string{"教育局", "d1"} {
+		_ = svc.SetBudget(ctx, auth, billing.Budget{Department: d, FiscalYear: 2026, Code: "2130101", Amount: 10_000_000})
+		recs = append(recs, billing.UsageRecord{Key: "u-" + d, Source: billing.SourceVendor, Vendor: "v1", Department: d,
+			Item: "IAAS-ECS-VCPU", Quantity: billing.Units(4), Start: time.Date(2026, 1, 1, 0, 0, 0, 0, billing.CST),
+			End: time.Date(2026, 3, 1, 0, 0, 0, 0, billing.CST)})
+	}
+	if _, err := svc.Ingest(ctx, vendor, recs); err != nil {
+		fmt.Println("ingest", err)
+	}
+	for _, m := range []time.Month{time.January, time.February} {
+		if _, err := svc.GenerateStatements(ctx, auth, billing.Month{Year: 2026, Month: m}); err != nil {
+			fmt.Println("generate", err)
+		}
+	}
+	year := billing.StatementFilter{FiscalYear: 2026, Limit: 1}
+	for st, err := range svc.AllStatements(ctx, fin, year) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(st.Month, st.Department, billing.FormatFen(st.Totals().Net))
+	}
+	var csv strings.Builder
+	_ = billing.WriteStatementsCSVFrom(&csv, svc.AllStatements(ctx, fin, year), billing.CST, billing.Chinese)
+	fmt.Println(strings.Count(csv.String(), "\n"), "CSV rows")
+	// Output:
+	// 2026-01 d1 240.00
+	// 2026-01 教育局 240.00
+	// 2026-02 d1 240.00
+	// 2026-02 教育局 240.00
+	// 5 CSV rows
+}

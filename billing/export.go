@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"iter"
 	"strconv"
 	"strings"
 	"time"
@@ -51,11 +52,18 @@ func fmtTime(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("2006-01-02 15:04:05")
 }
 
-// eachStatementRow calls fn with the detail row of every line of sts, in
-// order, times in loc. The row slice is reused between calls.
-func eachStatementRow(sts []Statement, loc *time.Location, lang Lang, fn func(row []string) error) error {
+// eachStatementRow calls fn with the detail row of every line of the
+// statements sts yields, in order, times in loc, and seen (if not nil) with
+// each statement first. The row slice is reused between calls.
+func eachStatementRow(sts iter.Seq2[Statement, error], loc *time.Location, lang Lang, seen func(Statement), fn func(row []string) error) error {
 	row := make([]string, len(statementHeaders[0]))
-	for _, st := range sts {
+	for st, err := range sts {
+		if err != nil {
+			return err
+		}
+		if seen != nil {
+			seen(st)
+		}
 		for i, l := range st.Lines {
 			up := ""
 			if l.Kind == LineUsage || l.UnitPrice != 0 {
@@ -77,6 +85,17 @@ func eachStatementRow(sts []Statement, loc *time.Location, lang Lang, fn func(ro
 	return nil
 }
 
+// statementsOf yields the statements of a slice.
+func statementsOf(sts []Statement) iter.Seq2[Statement, error] {
+	return func(yield func(Statement, error) bool) {
+		for _, st := range sts {
+			if !yield(st, nil) {
+				return
+			}
+		}
+	}
+}
+
 func summaryRows(set Settlement, lang Lang) [][]string {
 	row := func(dim, name string, t Totals) []string {
 		return []string{dimLabel(dim, lang), name, FormatFen(t.Usage), FormatFen(t.Adjustments), FormatFen(t.Deductions), FormatFen(t.Net)}
@@ -96,25 +115,42 @@ func summaryRows(set Settlement, lang Lang) [][]string {
 // useful for exporting a month's statements by department and by vendor.
 func StatementSummary(sts []Statement) Settlement {
 	var set Settlement
-	ok := make([]Statement, 0, len(sts))
+	add, done := summarize(&set)
 	for _, st := range sts {
+		add(st)
+	}
+	done()
+	return set
+}
+
+// summarize returns functions that add a statement to set's totals as
+// StatementSummary counts it (every statement that is not void) and finish
+// them.
+func summarize(set *Settlement) (add func(Statement), done func()) {
+	ag := newAggregator(set)
+	return func(st Statement) {
 		if st.State != StatementVoid {
 			st.State = StatementApproved // aggregate every live statement
-			ok = append(ok, st)
+			ag.add(st)
 		}
-	}
-	aggregate(&set, ok)
-	return set
+	}, ag.done
 }
 
 // WriteStatementsCSV writes the statements' lines as CSV for finance:
 // headers in lang (Chinese by default), amounts in 元, times in loc.
 func WriteStatementsCSV(w io.Writer, sts []Statement, loc *time.Location, lang Lang) error {
+	return WriteStatementsCSVFrom(w, statementsOf(sts), loc, lang)
+}
+
+// WriteStatementsCSVFrom is WriteStatementsCSV for statements streamed from
+// sts (for instance Service.AllStatements): memory does not grow with them.
+// An error sts yields stops the export and is returned.
+func WriteStatementsCSVFrom(w io.Writer, sts iter.Seq2[Statement, error], loc *time.Location, lang Lang) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(hdr(statementHeaders, lang)); err != nil {
 		return err
 	}
-	if err := eachStatementRow(sts, loc, lang, cw.Write); err != nil {
+	if err := eachStatementRow(sts, loc, lang, nil, cw.Write); err != nil {
 		return err
 	}
 	cw.Flush()
@@ -158,12 +194,20 @@ const xlsxMaxRows = excelize.TotalRows
 // Excel's 1,048,576 rows continue on further sheets, "账单明细 (2)" and so on,
 // each with the header row.
 func WriteFinanceXLSX(w io.Writer, sts []Statement, set *Settlement, loc *time.Location, lang Lang) error {
+	return writeFinanceXLSX(w, statementsOf(sts), set, loc, lang, xlsxMaxRows)
+}
+
+// WriteFinanceXLSXFrom is WriteFinanceXLSX for statements streamed from sts
+// (for instance Service.AllStatements), read once: memory does not grow
+// with them (the summaries of a nil set are totalled on the way). An error
+// sts yields stops the export and is returned.
+func WriteFinanceXLSXFrom(w io.Writer, sts iter.Seq2[Statement, error], set *Settlement, loc *time.Location, lang Lang) error {
 	return writeFinanceXLSX(w, sts, set, loc, lang, xlsxMaxRows)
 }
 
 // writeFinanceXLSX is WriteFinanceXLSX with maxRows rows (header included)
 // per details sheet.
-func writeFinanceXLSX(w io.Writer, sts []Statement, set *Settlement, loc *time.Location, lang Lang, maxRows int) error {
+func writeFinanceXLSX(w io.Writer, sts iter.Seq2[Statement, error], set *Settlement, loc *time.Location, lang Lang, maxRows int) error {
 	f := excelize.NewFile()
 	defer func() { _ = f.Close() }()
 	money, err := f.NewStyle(&excelize.Style{NumFmt: 2})
@@ -174,9 +218,13 @@ func writeFinanceXLSX(w io.Writer, sts []Statement, set *Settlement, loc *time.L
 	if err != nil {
 		return err
 	}
-	sum := StatementSummary(sts)
+	var sum Settlement
+	var seen func(Statement)
+	done := func() {}
 	if set != nil {
 		sum = *set
+	} else {
+		seen, done = summarize(&sum)
 	}
 	// sheet streams rows into a new worksheet, the header first.
 	type sheet struct {
@@ -230,7 +278,7 @@ func writeFinanceXLSX(w io.Writer, sts []Statement, set *Settlement, loc *time.L
 	if err != nil {
 		return err
 	}
-	err = eachStatementRow(sts, loc, lang, func(row []string) error {
+	err = eachStatementRow(sts, loc, lang, seen, func(row []string) error {
 		if cur.row == maxRows {
 			if err := cur.sw.Flush(); err != nil {
 				return err
@@ -248,6 +296,7 @@ func writeFinanceXLSX(w io.Writer, sts []Statement, set *Settlement, loc *time.L
 	if err := cur.sw.Flush(); err != nil {
 		return err
 	}
+	done()
 	all := summaryRows(sum, lang)
 	var byD, byV [][]string
 	for _, r := range all {

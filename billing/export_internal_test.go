@@ -20,7 +20,7 @@ func TestFinanceXLSXSplitsDetails(t *testing.T) {
 		st.Lines = append(st.Lines, Line{ID: fmt.Sprint(i + 1), Kind: LineUsage, Item: "ECS", FiscalYear: 2026, Amount: int64(100 * (i + 1))})
 	}
 	var b bytes.Buffer
-	if err := writeFinanceXLSX(&b, []Statement{st}, nil, time.UTC, Chinese, 3); err != nil {
+	if err := writeFinanceXLSX(&b, statementsOf([]Statement{st}), nil, time.UTC, Chinese, 3); err != nil {
 		t.Fatal(err)
 	}
 	x, err := excelize.OpenReader(&b)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -637,29 +638,85 @@ func (s *Service) Statement(ctx context.Context, a Actor, id string) (Statement,
 }
 
 // Statements lists the statements matching f that the actor may see; a
-// department's or vendor's filter is narrowed to its own.
+// department's or vendor's filter is narrowed to its own. With f.Limit and
+// f.After it returns one page of a keyset-paged listing; AllStatements
+// walks a whole listing page by page.
 func (s *Service) Statements(ctx context.Context, a Actor, f StatementFilter) ([]Statement, error) {
-	if !a.valid() {
-		return nil, &ForbiddenError{Actor: a, Action: "list statements"}
-	}
-	switch a.Role {
-	case RoleDepartment:
-		if f.Department != "" && f.Department != a.Department {
-			return nil, &ForbiddenError{Actor: a, Action: "list statements of department " + f.Department}
-		}
-		f.Department = a.Department
-	case RoleVendor:
-		if f.Vendor != "" && f.Vendor != a.Vendor {
-			return nil, &ForbiddenError{Actor: a, Action: "list statements of vendor " + f.Vendor}
-		}
-		f.Vendor = a.Vendor
+	f, err := s.statementScope(a, f)
+	if err != nil {
+		return nil, err
 	}
 	var out []Statement
-	err := s.store.View(ctx, func(ctx context.Context, tx ReadTx) (err error) {
+	err = s.store.View(ctx, func(ctx context.Context, tx ReadTx) (err error) {
 		out, err = tx.Statements(ctx, f)
 		return err
 	})
 	return out, err
+}
+
+// AllStatements yields the statements matching f that the actor may see,
+// in the listing order, reading them a page at a time (f.Limit statements,
+// StatementPageSize when zero), each page in its own read transaction, so
+// that memory does not grow with the listing: the way to export a year.
+// A statement written between two pages is seen as of its page. Every
+// range over the sequence lists afresh. An error (a forbidden filter, a
+// failed read) is yielded once, with a zero Statement, and ends it.
+func (s *Service) AllStatements(ctx context.Context, a Actor, f StatementFilter) iter.Seq2[Statement, error] {
+	return func(yield func(Statement, error) bool) {
+		f, err := s.statementScope(a, f)
+		if err != nil {
+			yield(Statement{}, err)
+			return
+		}
+		if f.Limit <= 0 {
+			f.Limit = StatementPageSize
+		}
+		for {
+			var page []Statement
+			err := s.store.View(ctx, func(ctx context.Context, tx ReadTx) (err error) {
+				page, err = tx.Statements(ctx, f)
+				return err
+			})
+			if err != nil {
+				yield(Statement{}, err)
+				return
+			}
+			for _, st := range page {
+				if !yield(st, nil) {
+					return
+				}
+			}
+			if len(page) < f.Limit {
+				return
+			}
+			k := page[len(page)-1].Key()
+			f.After = &k
+		}
+	}
+}
+
+// statementScope narrows f to what a may list: a department its own, a
+// vendor its own.
+func (s *Service) statementScope(a Actor, f StatementFilter) (StatementFilter, error) {
+	if !a.valid() {
+		return f, &ForbiddenError{Actor: a, Action: "list statements"}
+	}
+	switch a.Role {
+	case RoleDepartment:
+		if f.Department != "" && f.Department != a.Department {
+			return f, &ForbiddenError{Actor: a, Action: "list statements of department " + f.Department}
+		}
+		f.Department = a.Department
+	case RoleVendor:
+		if f.Vendor != "" && f.Vendor != a.Vendor {
+			return f, &ForbiddenError{Actor: a, Action: "list statements of vendor " + f.Vendor}
+		}
+		f.Vendor = a.Vendor
+	}
+	if f.Limit < 0 {
+		return f, fieldErr(ErrInvalid, "limit", fmt.Sprint(f.Limit), "must be ≥ 0")
+	}
+	return f, nil
 }
 
 // transition moves statement id to state to after check, in one

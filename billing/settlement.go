@@ -145,26 +145,37 @@ func (s Settlement) Verify() error {
 	return nil
 }
 
-// aggregate fills entries, summaries and total from approved statements.
-func aggregate(s *Settlement, sts []Statement) {
+// aggregator fills a settlement's entries, summaries and total from
+// approved statements added one at a time (a listing read page by page).
+type aggregator struct {
+	s        *Settlement
+	byD, byV map[string]Totals
+}
+
+func newAggregator(s *Settlement) *aggregator {
 	s.Entries, s.ByDepartment, s.ByVendor, s.Total, s.Unapproved = nil, nil, nil, Totals{}, nil
-	byD, byV := map[string]Totals{}, map[string]Totals{}
-	for _, st := range sts {
-		switch st.State {
-		case StatementApproved:
-		case StatementVoid:
-			continue
-		default:
-			s.Unapproved = append(s.Unapproved, st.ID)
-			continue
-		}
-		t := st.Totals()
-		s.Entries = append(s.Entries, SettlementEntry{StatementID: st.ID, Department: st.Department, Vendor: st.Vendor,
-			Month: st.Month, BudgetCode: st.BudgetCode, Hash: st.Hash, Totals: t})
-		byD[st.Department] = byD[st.Department].Add(t)
-		byV[st.Vendor] = byV[st.Vendor].Add(t)
-		s.Total = s.Total.Add(t)
+	return &aggregator{s: s, byD: map[string]Totals{}, byV: map[string]Totals{}}
+}
+
+func (ag *aggregator) add(st Statement) {
+	s := ag.s
+	switch st.State {
+	case StatementApproved:
+	case StatementVoid:
+		return
+	default:
+		s.Unapproved = append(s.Unapproved, st.ID)
+		return
 	}
+	t := st.Totals()
+	s.Entries = append(s.Entries, SettlementEntry{StatementID: st.ID, Department: st.Department, Vendor: st.Vendor,
+		Month: st.Month, BudgetCode: st.BudgetCode, Hash: st.Hash, Totals: t})
+	ag.byD[st.Department] = ag.byD[st.Department].Add(t)
+	ag.byV[st.Vendor] = ag.byV[st.Vendor].Add(t)
+	s.Total = s.Total.Add(t)
+}
+
+func (ag *aggregator) done() {
 	rows := func(m map[string]Totals) []SummaryRow {
 		var out []SummaryRow
 		for k, t := range m {
@@ -173,8 +184,38 @@ func aggregate(s *Settlement, sts []Statement) {
 		slices.SortFunc(out, func(a, b SummaryRow) int { return strings.Compare(a.Key, b.Key) })
 		return out
 	}
-	s.ByDepartment, s.ByVendor = rows(byD), rows(byV)
-	slices.Sort(s.Unapproved)
+	ag.s.ByDepartment, ag.s.ByVendor = rows(ag.byD), rows(ag.byV)
+	slices.Sort(ag.s.Unapproved)
+}
+
+// StatementPageSize is the number of statements the Service reads at a time
+// where it walks a listing (settlements, verification, budget checks,
+// AllStatements), so that memory does not grow with the year.
+const StatementPageSize = 256
+
+// eachStatement calls fn with every statement matching f in the listing
+// order, reading tx a page at a time (f.Limit when positive, else
+// StatementPageSize); fn's error stops it.
+func eachStatement(ctx context.Context, tx ReadTx, f StatementFilter, fn func(Statement) error) error {
+	if f.Limit <= 0 {
+		f.Limit = StatementPageSize
+	}
+	for {
+		page, err := tx.Statements(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, st := range page {
+			if err := fn(st); err != nil {
+				return err
+			}
+		}
+		if len(page) < f.Limit {
+			return nil
+		}
+		k := page[len(page)-1].Key()
+		f.After = &k
+	}
 }
 
 // BuildSettlement builds (or rebuilds, while draft) the settlement of fiscal
@@ -203,11 +244,14 @@ func (s *Service) BuildSettlement(ctx context.Context, a Actor, fy int) (Settlem
 			set = Settlement{ID: s.ids.NewID(), FiscalYear: fy, State: SettlementDraft, CreatedAt: s.now()}
 		}
 		set.DueDate = s.policy.Settlement.DueDate(fy)
-		sts, err := tx.Statements(ctx, StatementFilter{FiscalYear: fy})
-		if err != nil {
+		ag := newAggregator(&set)
+		if err := eachStatement(ctx, tx, StatementFilter{FiscalYear: fy}, func(st Statement) error {
+			ag.add(st)
+			return nil
+		}); err != nil {
 			return err
 		}
-		aggregate(&set, sts)
+		ag.done()
 		set.UpdatedAt = s.now()
 		set.Version++
 		if set.Version == 1 {
@@ -256,20 +300,23 @@ func (s *Service) ApproveSettlement(ctx context.Context, a Actor, id string) (Se
 		return Settlement{}, err
 	}
 	return s.moveSettlement(ctx, a, id, SettlementApproved, func(tx ReadTx, set *Settlement) error {
-		sts, err := tx.Statements(ctx, StatementFilter{FiscalYear: set.FiscalYear})
-		if err != nil {
+		ag := newAggregator(set)
+		var bad error // the first approved statement that does not verify
+		if err := eachStatement(ctx, tx, StatementFilter{FiscalYear: set.FiscalYear}, func(st Statement) error {
+			ag.add(st)
+			if st.State == StatementApproved && bad == nil {
+				bad = st.Verify()
+			}
+			return nil
+		}); err != nil {
 			return err
 		}
-		aggregate(set, sts)
+		ag.done()
 		if len(set.Unapproved) > 0 {
 			return fmt.Errorf("%w: settlement %s: statements not yet approved: %s", ErrTransition, id, strings.Join(set.Unapproved, ", "))
 		}
-		for _, st := range sts {
-			if st.State == StatementApproved {
-				if err := st.Verify(); err != nil {
-					return err
-				}
-			}
+		if bad != nil {
+			return bad
 		}
 		set.Hash = set.ComputeHash()
 		return nil
@@ -354,14 +401,14 @@ func (s *Service) VerifyYear(ctx context.Context, a Actor, fy int) error {
 	}
 	var errs []error
 	err := s.store.View(ctx, func(ctx context.Context, tx ReadTx) error {
-		sts, err := tx.Statements(ctx, StatementFilter{FiscalYear: fy, States: []StatementState{StatementApproved}})
-		if err != nil {
-			return err
-		}
-		for _, st := range sts {
+		err := eachStatement(ctx, tx, StatementFilter{FiscalYear: fy, States: []StatementState{StatementApproved}}, func(st Statement) error {
 			if err := st.Verify(); err != nil {
 				errs = append(errs, err)
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		sets, err := tx.Settlements(ctx, fy)
 		if err != nil {

@@ -1,7 +1,9 @@
 package billing
 
 import (
+	"cmp"
 	"context"
+	"strings"
 	"time"
 )
 
@@ -30,8 +32,11 @@ type ReadTx interface {
 	Parked(ctx context.Context) ([]ParkedUsage, error)
 	// Statement returns the statement with id, or ErrNotFound.
 	Statement(ctx context.Context, id string) (Statement, error)
-	// Statements returns the statements matching f, sorted by month,
-	// department, vendor and ID.
+	// Statements returns the statements matching f (f.After included),
+	// sorted by month, department, vendor and ID (StatementKey.Compare),
+	// at most f.Limit of them when f.Limit > 0. A store should apply the
+	// cursor and the limit where it reads (an index), so that a page costs
+	// what it returns.
 	Statements(ctx context.Context, f StatementFilter) ([]Statement, error)
 	// Settlement returns the settlement with id, or ErrNotFound.
 	Settlement(ctx context.Context, id string) (Settlement, error)
@@ -101,12 +106,42 @@ type StatementFilter struct {
 	Month      Month
 	FiscalYear int
 	States     []StatementState
+	// After, when set, keeps only the statements after it in the listing
+	// order: the cursor of keyset paging, the Key of the last statement of
+	// the previous page.
+	After *StatementKey
+	// Limit, when positive, is the most statements one listing returns
+	// (the first in the listing order); zero lists them all.
+	Limit int
 }
 
-// Match reports whether s matches f.
+// StatementKey is a statement's place in the listing order: by month,
+// department, vendor and ID, strings compared byte by byte.
+type StatementKey struct {
+	Month      Month  `json:"month"`
+	Department string `json:"department"`
+	Vendor     string `json:"vendor"`
+	ID         string `json:"id"`
+}
+
+// Key returns s's place in the listing order.
+func (s Statement) Key() StatementKey {
+	return StatementKey{Month: s.Month, Department: s.Department, Vendor: s.Vendor, ID: s.ID}
+}
+
+// Compare returns −1, 0 or +1 as k sorts before, with or after o.
+func (k StatementKey) Compare(o StatementKey) int {
+	return cmp.Or(cmp.Compare(k.Month.Year, o.Month.Year), cmp.Compare(k.Month.Month, o.Month.Month),
+		strings.Compare(k.Department, o.Department), strings.Compare(k.Vendor, o.Vendor), strings.Compare(k.ID, o.ID))
+}
+
+// Match reports whether s matches f (Limit aside).
 func (f StatementFilter) Match(s Statement) bool {
 	if (f.Department != "" && s.Department != f.Department) || (f.Vendor != "" && s.Vendor != f.Vendor) ||
 		(!f.Month.IsZero() && s.Month != f.Month) || (f.FiscalYear != 0 && s.FiscalYear != f.FiscalYear) {
+		return false
+	}
+	if f.After != nil && s.Key().Compare(*f.After) <= 0 {
 		return false
 	}
 	if len(f.States) > 0 {

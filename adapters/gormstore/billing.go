@@ -46,7 +46,7 @@ func (s *BillingStore) Update(ctx context.Context, fn func(context.Context, bill
 		g = s.tx
 	}
 	return g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(ctx, &billingTx{g: tx, write: true})
+		return fn(ctx, &billingTx{g: tx, write: true, pg: s.db.driver == Postgres})
 	})
 }
 
@@ -56,20 +56,21 @@ func (s *BillingStore) View(ctx context.Context, fn func(context.Context, billin
 		return err
 	}
 	if s.tx != nil {
-		return fn(ctx, &billingTx{g: s.tx.WithContext(ctx)})
+		return fn(ctx, &billingTx{g: s.tx.WithContext(ctx), pg: s.db.driver == Postgres})
 	}
 	var opts []*sql.TxOptions
 	if s.db.driver == Postgres {
 		opts = append(opts, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	}
 	return s.db.reader(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(ctx, &billingTx{g: tx})
+		return fn(ctx, &billingTx{g: tx, pg: s.db.driver == Postgres})
 	}, opts...)
 }
 
 type billingTx struct {
 	g     *gorm.DB
 	write bool
+	pg    bool // PostgreSQL: byte-wise ordering needs COLLATE "C"
 }
 
 func billDocs[T any](ctx context.Context, g *gorm.DB, what, q string, args ...any) ([]T, error) {
@@ -212,15 +213,33 @@ func (t *billingTx) Statements(ctx context.Context, f billing.StatementFilter) (
 		q += ` AND fiscal_year = ?`
 		args = append(args, f.FiscalYear)
 	}
+	if len(f.States) > 0 {
+		q += ` AND state IN (?` + strings.Repeat(`, ?`, len(f.States)-1) + `)`
+		for _, st := range f.States {
+			args = append(args, string(st))
+		}
+	}
+	// A page is cut in SQL, in the listing order (byte-wise: the "C"
+	// collation on PostgreSQL, as in the index bill_statements_order).
+	c := ""
+	if t.pg {
+		c = ` COLLATE "C"`
+	}
+	cols := `(month` + c + `, department` + c + `, vendor` + c + `, id` + c + `)`
+	if a := f.After; a != nil {
+		q += ` AND ` + cols + ` > (?, ?, ?, ?)`
+		args = append(args, a.Month.String(), a.Department, a.Vendor, a.ID)
+	}
+	if f.Limit > 0 {
+		q += ` ORDER BY ` + strings.Trim(cols, "()") + ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
 	sts, err := billDocs[billing.Statement](ctx, t.g, "statements", q, args...)
 	if err != nil {
 		return nil, err
 	}
 	sts = slices.DeleteFunc(sts, func(s billing.Statement) bool { return !f.Match(s) })
-	slices.SortFunc(sts, func(a, b billing.Statement) int {
-		return cmp.Or(strings.Compare(a.Month.String(), b.Month.String()), strings.Compare(a.Department, b.Department),
-			strings.Compare(a.Vendor, b.Vendor), strings.Compare(a.ID, b.ID))
-	})
+	slices.SortFunc(sts, func(a, b billing.Statement) int { return a.Key().Compare(b.Key()) })
 	return sts, nil
 }
 

@@ -9,7 +9,8 @@ package gormstore
 // years up to 9999, beyond int64 nanoseconds). version supports the
 // compare-and-set updates of statements and settlements. Lists are ordered
 // in Go, byte-wise, so both engines return the same order whatever their
-// collation. At most one statement that is not void exists per department,
+// collation; a paged statement listing is ordered in SQL, in PostgreSQL's
+// "C" collation, byte-wise too. At most one statement that is not void exists per department,
 // vendor and month (bill_statements_live), so two concurrent drafts of the
 // same month cannot both commit: the second fails with ErrConflict.
 func billingMigrations() []Migration {
@@ -167,6 +168,20 @@ func billingMigrations() []Migration {
 					PRIMARY KEY (application, idx)
 				)`,
 				`CREATE INDEX govcloud_meter_windows_from ON govcloud_meter_windows (from_us)`,
+			},
+		},
+		{
+			// Paged listings (StatementFilter.After and Limit) of a fiscal year
+			// read this index in the listing order: byte-wise, so PostgreSQL
+			// orders these columns in the "C" collation whatever the database's.
+			Version: 302,
+			Name:    "billing: statements in listing order by fiscal year, for paging",
+			SQLite: []string{
+				`CREATE INDEX bill_statements_order ON bill_statements (fiscal_year, month, department, vendor, id)`,
+			},
+			Postgres: []string{
+				`CREATE INDEX bill_statements_order ON bill_statements (fiscal_year, month COLLATE "C",
+					department COLLATE "C", vendor COLLATE "C", id COLLATE "C")`,
 			},
 		},
 	}

@@ -223,13 +223,16 @@ func (t *billingTx) Statements(ctx context.Context, f billing.StatementFilter) (
 	var out []billing.Statement
 	t.statements.each(func(_ string, st billing.Statement) {
 		if f.Match(st) {
-			out = append(out, st.Clone())
+			out = append(out, st)
 		}
 	})
-	slices.SortFunc(out, func(a, b billing.Statement) int {
-		return cmp.Or(strings.Compare(a.Month.String(), b.Month.String()), strings.Compare(a.Department, b.Department),
-			strings.Compare(a.Vendor, b.Vendor), strings.Compare(a.ID, b.ID))
-	})
+	slices.SortFunc(out, func(a, b billing.Statement) int { return a.Key().Compare(b.Key()) })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	for i := range out {
+		out[i] = out[i].Clone()
+	}
 	return out, ctx.Err()
 }
 

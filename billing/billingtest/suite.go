@@ -3,6 +3,8 @@ package billingtest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -19,6 +21,7 @@ func Run(t *testing.T, newStore func(t *testing.T) billing.Store) {
 	t.Run("Usage", func(t *testing.T) { testUsage(t, newStore(t)) })
 	t.Run("Rollback", func(t *testing.T) { testRollback(t, newStore(t)) })
 	t.Run("StatementVersions", func(t *testing.T) { testStatements(t, newStore(t)) })
+	t.Run("StatementPages", func(t *testing.T) { testStatementPages(t, newStore(t)) })
 	t.Run("SettlementVersions", func(t *testing.T) { testSettlements(t, newStore(t)) })
 	t.Run("BudgetsAndParked", func(t *testing.T) { testBudgetsParked(t, newStore(t)) })
 	t.Run("Scenario", func(t *testing.T) { testScenario(t, newStore(t)) })
@@ -425,4 +428,103 @@ func testConcurrency(t *testing.T, s billing.Store) {
 		}
 		return nil
 	})
+}
+
+// testStatementPages: keyset pages (After, Limit) of every size, under
+// several filters, list exactly the full listing in its order, byte-wise
+// (upper case before lower case, ASCII before Chinese, months numerically).
+func testStatementPages(t *testing.T, s billing.Store) {
+	depts := []string{"d1", "D2", "d10", "教育局", "d2"}
+	vendors := []string{"v1", "V1", "云厂商"}
+	states := []billing.StatementState{billing.StatementDraft, billing.StatementApproved, billing.StatementVoid}
+	var all []billing.Statement
+	n := 0
+	for _, m := range []billing.Month{{Year: 2025, Month: 12}, {Year: 2026, Month: 2}, {Year: 2026, Month: 10}, {Year: 2026, Month: 1}} {
+		for _, d := range depts {
+			for _, v := range vendors {
+				n++
+				all = append(all, billing.Statement{ID: fmt.Sprintf("s%03d", 97*n%1000), Department: d, Vendor: v, Month: m,
+					FiscalYear: m.Year, State: states[n%3], Version: 1, BudgetCode: "B",
+					CreatedAt: at(2026, 2, 1, 0), UpdatedAt: at(2026, 2, 1, 0)})
+			}
+		}
+	}
+	update(t, s, func(tx billing.Tx) error {
+		for _, st := range all {
+			if err := tx.InsertStatement(ctx, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, f := range []billing.StatementFilter{
+		{},
+		{FiscalYear: 2026},
+		{FiscalYear: 2026, States: []billing.StatementState{billing.StatementApproved, billing.StatementDraft}},
+		{Department: "教育局"},
+		{Vendor: "V1", Month: billing.Month{Year: 2026, Month: 10}},
+	} {
+		var want []string
+		for _, st := range all {
+			if f.Match(st) {
+				want = append(want, st.ID)
+			}
+		}
+		slices.SortFunc(want, func(a, b string) int {
+			return byID(all, a).Key().Compare(byID(all, b).Key())
+		})
+		view(t, s, func(tx billing.ReadTx) error {
+			full, err := tx.Statements(ctx, f)
+			if err != nil {
+				return err
+			}
+			if diff := cmp.Diff(want, statementIDs(full), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("%+v: listing (-want +got):\n%s", f, diff)
+			}
+			for _, size := range []int{1, 2, 7, len(want), len(want) + 1} {
+				var got []string
+				pf := f
+				pf.Limit = size
+				for pages := 0; ; pages++ {
+					if pages > len(want)+1 {
+						t.Fatalf("%+v, pages of %d: no end", f, size)
+					}
+					page, err := tx.Statements(ctx, pf)
+					if err != nil {
+						return err
+					}
+					if len(page) > size {
+						t.Fatalf("%+v: page of %d statements, limit %d", f, len(page), size)
+					}
+					got = append(got, statementIDs(page)...)
+					if len(page) < size {
+						break
+					}
+					k := page[len(page)-1].Key()
+					pf.After = &k
+				}
+				if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("%+v, pages of %d (-want +got):\n%s", f, size, diff)
+				}
+			}
+			return nil
+		})
+	}
+}
+
+func statementIDs(sts []billing.Statement) []string {
+	out := make([]string, len(sts))
+	for i, st := range sts {
+		out[i] = st.ID
+	}
+	return out
+}
+
+func byID(sts []billing.Statement, id string) billing.Statement {
+	for _, st := range sts {
+		if st.ID == id {
+			return st
+		}
+	}
+	panic("no statement " + id)
 }

@@ -348,16 +348,16 @@ func (st *AssessmentStage) gather(ctx context.Context, s *Sim) (*cityData, error
 			c.systems[d.ID] = append(c.systems[d.ID], assessment.SystemRecord{ID: fmt.Sprintf("legacy-%s-%d", d.ID, k+1), Name: "自建系统", OnPlatform: false})
 		}
 	}
-	sts, err := s.p.Billing().Statements(ctx, billFinance, billing.StatementFilter{FiscalYear: s.sc.Year})
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(sts, compareStatements)
 	byApp := map[string]int{}
 	for _, a := range s.apps {
 		byApp[a.cur.ID] = a.idx
 	}
-	for _, stm := range sts {
+	// Streamed a page at a time, in the listing order (month, department,
+	// vendor).
+	for stm, err := range s.p.Billing().AllStatements(ctx, billFinance, billing.StatementFilter{FiscalYear: s.sc.Year}) {
+		if err != nil {
+			return nil, err
+		}
 		m := assessment.Month{Year: stm.Month.Year, Month: stm.Month.Month}
 		if c.fees[stm.Vendor] == nil {
 			c.fees[stm.Vendor] = map[assessment.Month]int64{}

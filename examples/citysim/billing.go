@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"iter"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -336,12 +337,11 @@ func (b *BillingStage) Finish(ctx context.Context, s *Sim) ([]Section, error) {
 	if set, err = svc.SubmitSettlement(ctx, billAuthority, set.ID); err != nil {
 		return nil, fmt.Errorf("citysim: settlement: %w", err)
 	}
-	sts, err := svc.Statements(ctx, billFinance, billing.StatementFilter{FiscalYear: b.year})
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(sts, compareStatements)
-	sec := &billingSection{year: b.year, trial: s.sc.Billing.BillTrial, set: set, statements: len(sts),
+	// The year's statements are streamed, a page at a time, once for the
+	// counts and the cost tables and once for each file: memory does not
+	// grow with the year (in the listing order: month, department, vendor).
+	sts := svc.AllStatements(ctx, billFinance, billing.StatementFilter{FiscalYear: b.year})
+	sec := &billingSection{year: b.year, trial: s.sc.Billing.BillTrial, set: set,
 		items: len(simCatalog()), vendors: len(s.sc.Vendors), adjusted: b.adjusted}
 	names := map[string]string{}
 	for _, d := range s.depts {
@@ -352,7 +352,14 @@ func (b *BillingStage) Finish(ctx context.Context, s *Sim) ([]Section, error) {
 	}
 	sec.names = names
 	sec.budgets = b.budgets
-	for _, st := range sts {
+	byVendor, byDept := costTable{}, costTable{}
+	for st, err := range sts {
+		if err != nil {
+			return nil, err
+		}
+		sec.statements++
+		byVendor.add(st.Month, st.Vendor, st.Totals())
+		byDept.add(st.Month, st.Department, st.Totals())
 		if st.State != billing.StatementApproved {
 			sec.unapproved++
 		}
@@ -368,7 +375,7 @@ func (b *BillingStage) Finish(ctx context.Context, s *Sim) ([]Section, error) {
 		}
 	}
 	if b.OutDir != "" {
-		files, err := writeBillingFiles(b.OutDir, sts, set, b.loc, names)
+		files, err := writeBillingFiles(b.OutDir, sts, set, b.loc, names, byVendor, byDept)
 		if err != nil {
 			return nil, err
 		}
@@ -378,14 +385,10 @@ func (b *BillingStage) Finish(ctx context.Context, s *Sim) ([]Section, error) {
 	return []Section{sec}, nil
 }
 
-func compareStatements(x, y billing.Statement) int {
-	return cmp.Or(x.Month.Year-y.Month.Year, int(x.Month.Month)-int(y.Month.Month),
-		cmp.Compare(x.Department, y.Department), cmp.Compare(x.Vendor, y.Vendor), cmp.Compare(x.ID, y.ID))
-}
-
 // writeBillingFiles writes settlement.xlsx, statement_lines.csv,
 // settlement_summary.csv, cost_by_vendor_month.csv and cost_by_department_month.csv.
-func writeBillingFiles(dir string, sts []billing.Statement, set billing.Settlement, loc *time.Location, names map[string]string) ([]string, error) {
+func writeBillingFiles(dir string, sts iter.Seq2[billing.Statement, error], set billing.Settlement, loc *time.Location,
+	names map[string]string, byVendor, byDept costTable) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -403,16 +406,12 @@ func writeBillingFiles(dir string, sts []billing.Statement, set billing.Settleme
 	files := []string{"settlement.xlsx", "statement_lines.csv", "settlement_summary.csv", "cost_by_vendor_month.csv", "cost_by_department_month.csv"}
 	steps := []func(io.Writer) error{
 		func(w io.Writer) error {
-			return canonicalXLSX(w, func(w io.Writer) error { return billing.WriteFinanceXLSX(w, sts, &set, loc, billing.Chinese) })
+			return canonicalXLSX(w, func(w io.Writer) error { return billing.WriteFinanceXLSXFrom(w, sts, &set, loc, billing.Chinese) })
 		},
-		func(w io.Writer) error { return billing.WriteStatementsCSV(w, sts, loc, billing.Chinese) },
+		func(w io.Writer) error { return billing.WriteStatementsCSVFrom(w, sts, loc, billing.Chinese) },
 		func(w io.Writer) error { return billing.WriteSettlementCSV(w, set, billing.Chinese) },
-		func(w io.Writer) error {
-			return writeTidyCost(w, sts, "vendor", func(st billing.Statement) string { return st.Vendor }, names)
-		},
-		func(w io.Writer) error {
-			return writeTidyCost(w, sts, "department", func(st billing.Statement) string { return st.Department }, names)
-		},
+		func(w io.Writer) error { return byVendor.write(w, "vendor", names) },
+		func(w io.Writer) error { return byDept.write(w, "department", names) },
 	}
 	for i, f := range files {
 		if err := write(f, steps[i]); err != nil {
@@ -424,21 +423,27 @@ func writeBillingFiles(dir string, sts []billing.Statement, set billing.Settleme
 
 // writeTidyCost writes one row per month × key (long format for pandas/R):
 // month,<key>,name,usage_yuan,adjustments_yuan,deductions_yuan,net_yuan.
-func writeTidyCost(w io.Writer, sts []billing.Statement, key string, of func(billing.Statement) string, names map[string]string) error {
-	type k struct {
-		m   billing.Month
-		key string
-	}
-	sum := map[k]billing.Totals{}
-	for _, st := range sts {
-		kk := k{st.Month, of(st)}
-		sum[kk] = sum[kk].Add(st.Totals())
-	}
-	keys := make([]k, 0, len(sum))
-	for kk := range sum {
+// costTable sums statement totals by month and one key (a vendor or a
+// department).
+type costTable map[costKey]billing.Totals
+
+type costKey struct {
+	m   billing.Month
+	key string
+}
+
+func (c costTable) add(m billing.Month, key string, t billing.Totals) {
+	k := costKey{m, key}
+	c[k] = c[k].Add(t)
+}
+
+// write writes the table as tidy CSV, by month and key.
+func (c costTable) write(w io.Writer, key string, names map[string]string) error {
+	keys := make([]costKey, 0, len(c))
+	for kk := range c {
 		keys = append(keys, kk)
 	}
-	slices.SortFunc(keys, func(a, b k) int {
+	slices.SortFunc(keys, func(a, b costKey) int {
 		return cmp.Or(cmp.Compare(a.m.String(), b.m.String()), cmp.Compare(a.key, b.key))
 	})
 	cw := csv.NewWriter(w)
@@ -446,7 +451,7 @@ func writeTidyCost(w io.Writer, sts []billing.Statement, key string, of func(bil
 		return err
 	}
 	for _, kk := range keys {
-		t := sum[kk]
+		t := c[kk]
 		if err := cw.Write([]string{kk.m.String(), kk.key, names[kk.key], billing.FormatFen(t.Usage), billing.FormatFen(t.Adjustments),
 			billing.FormatFen(t.Deductions), billing.FormatFen(t.Net)}); err != nil {
 			return err
