@@ -337,9 +337,10 @@ func (b *BillingStage) Finish(ctx context.Context, s *Sim) ([]Section, error) {
 	if set, err = svc.SubmitSettlement(ctx, billAuthority, set.ID); err != nil {
 		return nil, fmt.Errorf("citysim: settlement: %w", err)
 	}
-	// The year's statements are streamed, a page at a time, once for the
-	// counts and the cost tables and once for each file: memory does not
-	// grow with the year (in the listing order: month, department, vendor).
+	// The year's statements are streamed, a page at a time, in the listing
+	// order (month, department, vendor): once into the workbook, counted on
+	// the way, and once into the lines CSV. Memory does not grow with the
+	// year.
 	sts := svc.AllStatements(ctx, billFinance, billing.StatementFilter{FiscalYear: b.year})
 	sec := &billingSection{year: b.year, trial: s.sc.Billing.BillTrial, set: set,
 		items: len(simCatalog()), vendors: len(s.sc.Vendors), adjusted: b.adjusted}
@@ -353,10 +354,7 @@ func (b *BillingStage) Finish(ctx context.Context, s *Sim) ([]Section, error) {
 	sec.names = names
 	sec.budgets = b.budgets
 	byVendor, byDept := costTable{}, costTable{}
-	for st, err := range sts {
-		if err != nil {
-			return nil, err
-		}
+	count := func(st billing.Statement) {
 		sec.statements++
 		byVendor.add(st.Month, st.Vendor, st.Totals())
 		byDept.add(st.Month, st.Department, st.Totals())
@@ -374,8 +372,15 @@ func (b *BillingStage) Finish(ctx context.Context, s *Sim) ([]Section, error) {
 			}
 		}
 	}
-	if b.OutDir != "" {
-		files, err := writeBillingFiles(b.OutDir, sts, set, b.loc, names, byVendor, byDept)
+	if b.OutDir == "" {
+		for st, err := range sts {
+			if err != nil {
+				return nil, err
+			}
+			count(st)
+		}
+	} else {
+		files, err := writeBillingFiles(b.OutDir, sts, count, set, b.loc, names, byVendor, byDept)
 		if err != nil {
 			return nil, err
 		}
@@ -387,8 +392,11 @@ func (b *BillingStage) Finish(ctx context.Context, s *Sim) ([]Section, error) {
 
 // writeBillingFiles writes settlement.xlsx, statement_lines.csv,
 // settlement_summary.csv, cost_by_vendor_month.csv and cost_by_department_month.csv.
-func writeBillingFiles(dir string, sts iter.Seq2[billing.Statement, error], set billing.Settlement, loc *time.Location,
-	names map[string]string, byVendor, byDept costTable) ([]string, error) {
+//
+// The workbook is written first, and count sees each statement on the way,
+// so that byVendor and byDept are complete when their files are written.
+func writeBillingFiles(dir string, sts iter.Seq2[billing.Statement, error], count func(billing.Statement),
+	set billing.Settlement, loc *time.Location, names map[string]string, byVendor, byDept costTable) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -406,7 +414,19 @@ func writeBillingFiles(dir string, sts iter.Seq2[billing.Statement, error], set 
 	files := []string{"settlement.xlsx", "statement_lines.csv", "settlement_summary.csv", "cost_by_vendor_month.csv", "cost_by_department_month.csv"}
 	steps := []func(io.Writer) error{
 		func(w io.Writer) error {
-			return canonicalXLSX(w, func(w io.Writer) error { return billing.WriteFinanceXLSXFrom(w, sts, &set, loc, billing.Chinese) })
+			counted := func(yield func(billing.Statement, error) bool) {
+				for st, err := range sts {
+					if err == nil {
+						count(st)
+					}
+					if !yield(st, err) {
+						return
+					}
+				}
+			}
+			return canonicalXLSX(w, func(w io.Writer) error {
+				return billing.WriteFinanceXLSXFrom(w, counted, &set, loc, billing.Chinese)
+			})
 		},
 		func(w io.Writer) error { return billing.WriteStatementsCSVFrom(w, sts, loc, billing.Chinese) },
 		func(w io.Writer) error { return billing.WriteSettlementCSV(w, set, billing.Chinese) },
