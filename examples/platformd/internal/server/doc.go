@@ -44,9 +44,13 @@
 // generated), method, route, status, latency, actor.
 //
 // RunWorkers runs the background work: the overdue scan (each minute,
-// updating the gauge and logging counts per party) and the outbox pipeline
+// updating the gauge and logging counts per party), the quota hold expiry
+// (each minute: a hold placed at approval whose time-to-live passed, the
+// trial never provided, is released so that its pool serves others again;
+// counted in platformd_quota_holds_expired_total) and the outbox pipeline
 // (the platform's vendor dispatcher when providers are configured, and the
 // quota and billing subscribers in their outbox modes). Several instances
-// may run them on one PostgreSQL database: the scan only reads, and the
-// relay and dispatcher lease their work in the stores.
+// may run them on one PostgreSQL database: the scan only reads, the expiry
+// releases each hold in its own transaction and skips one already released,
+// and the relay and dispatcher lease their work in the stores.
 package server

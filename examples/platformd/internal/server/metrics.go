@@ -26,6 +26,9 @@ type Metrics struct {
 	scans    uint64
 	scanErrs uint64
 	relayErr uint64
+	expired  uint64 // quota holds released on expiry
+	expRuns  uint64
+	expErrs  uint64
 }
 
 type reqKey struct {
@@ -75,6 +78,19 @@ func (m *Metrics) SetOverdue(byParty map[workflow.Party]int) {
 func (m *Metrics) scanFailed() {
 	m.mu.Lock()
 	m.scanErrs++
+	m.mu.Unlock()
+}
+
+func (m *Metrics) holdsExpired(n int) {
+	m.mu.Lock()
+	m.expRuns++
+	m.expired += uint64(n)
+	m.mu.Unlock()
+}
+
+func (m *Metrics) expireFailed() {
+	m.mu.Lock()
+	m.expErrs++
 	m.mu.Unlock()
 }
 
@@ -141,6 +157,9 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	fmt.Fprintf(&b, "# HELP platformd_overdue_scans_total Completed overdue scans.\n# TYPE platformd_overdue_scans_total counter\nplatformd_overdue_scans_total %d\n", m.scans)
 	fmt.Fprintf(&b, "# HELP platformd_overdue_scan_errors_total Failed overdue scans.\n# TYPE platformd_overdue_scan_errors_total counter\nplatformd_overdue_scan_errors_total %d\n", m.scanErrs)
 	fmt.Fprintf(&b, "# HELP platformd_relay_errors_total Outbox delivery errors.\n# TYPE platformd_relay_errors_total counter\nplatformd_relay_errors_total %d\n", m.relayErr)
+	fmt.Fprintf(&b, "# HELP platformd_quota_holds_expired_total Quota holds released when their time-to-live passed.\n# TYPE platformd_quota_holds_expired_total counter\nplatformd_quota_holds_expired_total %d\n", m.expired)
+	fmt.Fprintf(&b, "# HELP platformd_quota_expiry_runs_total Runs of the quota hold expiry.\n# TYPE platformd_quota_expiry_runs_total counter\nplatformd_quota_expiry_runs_total %d\n", m.expRuns)
+	fmt.Fprintf(&b, "# HELP platformd_quota_expiry_errors_total Failed runs of the quota hold expiry.\n# TYPE platformd_quota_expiry_errors_total counter\nplatformd_quota_expiry_errors_total %d\n", m.expErrs)
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err
 }

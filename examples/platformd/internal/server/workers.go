@@ -14,6 +14,11 @@ import (
 type WorkerOptions struct {
 	// OverdueEvery is the period of the overdue scan (0: one minute).
 	OverdueEvery time.Duration
+	// ExpireHoldsEvery is the period of the quota hold expiry (0: one
+	// minute): holds whose time-to-live has passed (an approval whose trial
+	// the vendor never provided) are released, so that their pool's
+	// capacity serves other applications again.
+	ExpireHoldsEvery time.Duration
 	// Relay runs the outbox pipeline: with vendor providers configured, the
 	// platform's dispatcher (Platform.RunWorkers: work orders sent to the
 	// vendors, polled, retried); and, in the outbox modes of quota and
@@ -41,29 +46,38 @@ func (s *Server) subscribers() []workflow.Subscriber {
 
 // RunWorkers runs the background workers until ctx ends, then waits for
 // them and returns. They are safe to run in several instances on one
-// PostgreSQL database: the overdue scan only reads, the relay leases outbox
-// messages (one instance delivers a message at a time) and the dispatcher
-// leases its jobs (SKIP LOCKED / conditional updates in the stores).
+// PostgreSQL database: the overdue scan only reads, the hold expiry
+// releases each hold in its own transaction and skips one already released,
+// the relay leases outbox messages (one instance delivers a message at a
+// time) and the dispatcher leases its jobs (SKIP LOCKED / conditional
+// updates in the stores).
 func (s *Server) RunWorkers(ctx context.Context, o WorkerOptions) {
 	if o.OverdueEvery <= 0 {
 		o.OverdueEvery = time.Minute
+	}
+	if o.ExpireHoldsEvery <= 0 {
+		o.ExpireHoldsEvery = time.Minute
 	}
 	if o.RelayRestart <= 0 {
 		o.RelayRestart = 5 * time.Second
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(o.OverdueEvery)
-		defer t.Stop()
-		for {
-			_, _ = s.ScanOverdue(ctx)
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
+	every := func(d time.Duration, fn func()) {
+		wg.Go(func() {
+			t := time.NewTicker(d)
+			defer t.Stop()
+			for {
+				fn()
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
 			}
-		}
-	})
+		})
+	}
+	every(o.OverdueEvery, func() { _, _ = s.ScanOverdue(ctx) })
+	every(o.ExpireHoldsEvery, func() { _, _ = s.ExpireHolds(ctx) })
 	subs := s.subscribers()
 	dispatching := s.p.Dispatcher() != nil
 	if o.Relay && (dispatching || len(subs) > 0) {
@@ -114,4 +128,34 @@ func (s *Server) ScanOverdue(ctx context.Context) (map[workflow.Party]int, error
 	s.log.Info("overdue scan", "worker", "overdue", "total", len(items),
 		"department", by[workflow.PartyDepartment], "authority", by[workflow.PartyAuthority], "vendor", by[workflow.PartyVendor])
 	return by, nil
+}
+
+// maxExpireRounds bounds the batches one ExpireHolds run releases (the
+// ledger's ExpireBatch each); the rest wait for the next run.
+const maxExpireRounds = 100
+
+// ExpireHolds releases the quota holds whose time-to-live has passed,
+// batch after batch until none is left (at most maxExpireRounds batches),
+// counts them in the metrics and logs them. It returns how many it released.
+func (s *Server) ExpireHolds(ctx context.Context) (int, error) {
+	n := 0
+	for range maxExpireRounds {
+		ms, err := s.p.Quota().ExpireHolds(ctx)
+		n += len(ms)
+		for _, m := range ms {
+			s.log.Info("quota hold expired", "worker", "holds", "application", m.Application, "pool", m.Pool)
+		}
+		if err != nil {
+			if !errors.Is(err, context.Canceled) {
+				s.metrics.expireFailed()
+				s.log.Error("quota hold expiry failed", "worker", "holds", "error", err.Error())
+			}
+			return n, err
+		}
+		if len(ms) == 0 {
+			break
+		}
+	}
+	s.metrics.holdsExpired(n)
+	return n, nil
 }
