@@ -50,6 +50,10 @@ var (
 	// ErrTooEarly: payment of a settlement before the fiscal year after the
 	// settled one.
 	ErrTooEarly = errors.New("billing: too early")
+	// ErrStoreContract: a Store answered against its contract (a page of a
+	// listing not after its cursor, or out of order); the Service stops
+	// rather than loop or miss statements.
+	ErrStoreContract = errors.New("billing: store broke its contract")
 )
 
 // FieldError names one bad field of a value. It matches Kind (ErrInvalid,

@@ -115,7 +115,7 @@ func summaryRows(set Settlement, lang Lang) [][]string {
 // useful for exporting a month's statements by department and by vendor.
 func StatementSummary(sts []Statement) Settlement {
 	var set Settlement
-	add, done := summarize(&set)
+	add, done := summarize(&set, true)
 	for _, st := range sts {
 		add(st)
 	}
@@ -125,9 +125,11 @@ func StatementSummary(sts []Statement) Settlement {
 
 // summarize returns functions that add a statement to set's totals as
 // StatementSummary counts it (every statement that is not void) and finish
-// them.
-func summarize(set *Settlement) (add func(Statement), done func()) {
+// them. Without entries, its memory grows with departments and vendors
+// only, not with statements.
+func summarize(set *Settlement, entries bool) (add func(Statement), done func()) {
 	ag := newAggregator(set)
+	ag.noEntries = !entries
 	return func(st Statement) {
 		if st.State != StatementVoid {
 			st.State = StatementApproved // aggregate every live statement
@@ -224,7 +226,7 @@ func writeFinanceXLSX(w io.Writer, sts iter.Seq2[Statement, error], set *Settlem
 	if set != nil {
 		sum = *set
 	} else {
-		seen, done = summarize(&sum)
+		seen, done = summarize(&sum, false)
 	}
 	// sheet streams rows into a new worksheet, the header first.
 	type sheet struct {

@@ -535,6 +535,32 @@ func FuzzRateBatch(f *testing.F) {
 		if (werr == nil) != (len(iss) == 0) || (werr == nil && (got != want || us[0].Amount != want)) {
 			t.Fatalf("%+v: RateBatch %d %v, reference %d %v", u, got, iss, want, werr)
 		}
+		// A whole block, so the kernel's main loop runs too: the record
+		// shifted by 3,607 s at a time, with neighbouring keys and
+		// quantities.
+		blk := make([]CompactUsage, batchBlock)
+		for j := range blk {
+			sh := int64(j) * 3607
+			blk[j] = CompactUsage{Key: RateKey(key + int32(j%3)), Quantity: Quantity(q + int64(j)), Start: u.Start + sh, End: u.End + sh}
+		}
+		in := append([]CompactUsage(nil), blk...)
+		_, iss = r.RateBatch(blk)
+		bad := map[int]bool{}
+		for _, is := range iss {
+			bad[is.Index] = true
+		}
+		for j, v := range in {
+			want, werr := rateRef(r, v)
+			if werr != nil && !bad[j] {
+				t.Fatalf("%+v in a block: rated %d, reference %v", v, blk[j].Amount, werr)
+			}
+			if werr != nil || bad[j] { // an issue, or one that overflows the total
+				continue
+			}
+			if blk[j].Amount != want {
+				t.Fatalf("%+v in a block: RateBatch %d, reference %d", v, blk[j].Amount, want)
+			}
+		}
 	})
 }
 

@@ -681,6 +681,10 @@ func (s *Service) AllStatements(ctx context.Context, a Actor, f StatementFilter)
 				yield(Statement{}, err)
 				return
 			}
+			if err := checkPage(page, f.After); err != nil {
+				yield(Statement{}, err)
+				return
+			}
 			for _, st := range page {
 				if !yield(st, nil) {
 					return
@@ -713,10 +717,7 @@ func (s *Service) statementScope(a Actor, f StatementFilter) (StatementFilter, e
 		}
 		f.Vendor = a.Vendor
 	}
-	if f.Limit < 0 {
-		return f, fieldErr(ErrInvalid, "limit", fmt.Sprint(f.Limit), "must be ≥ 0")
-	}
-	return f, nil
+	return f, f.Validate()
 }
 
 // transition moves statement id to state to after check, in one

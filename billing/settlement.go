@@ -148,8 +148,9 @@ func (s Settlement) Verify() error {
 // aggregator fills a settlement's entries, summaries and total from
 // approved statements added one at a time (a listing read page by page).
 type aggregator struct {
-	s        *Settlement
-	byD, byV map[string]Totals
+	s         *Settlement
+	byD, byV  map[string]Totals
+	noEntries bool // summaries only: no entry per statement
 }
 
 func newAggregator(s *Settlement) *aggregator {
@@ -168,8 +169,10 @@ func (ag *aggregator) add(st Statement) {
 		return
 	}
 	t := st.Totals()
-	s.Entries = append(s.Entries, SettlementEntry{StatementID: st.ID, Department: st.Department, Vendor: st.Vendor,
-		Month: st.Month, BudgetCode: st.BudgetCode, Hash: st.Hash, Totals: t})
+	if !ag.noEntries {
+		s.Entries = append(s.Entries, SettlementEntry{StatementID: st.ID, Department: st.Department, Vendor: st.Vendor,
+			Month: st.Month, BudgetCode: st.BudgetCode, Hash: st.Hash, Totals: t})
+	}
 	ag.byD[st.Department] = ag.byD[st.Department].Add(t)
 	ag.byV[st.Vendor] = ag.byV[st.Vendor].Add(t)
 	s.Total = s.Total.Add(t)
@@ -190,8 +193,27 @@ func (ag *aggregator) done() {
 
 // StatementPageSize is the number of statements the Service reads at a time
 // where it walks a listing (settlements, verification, budget checks,
-// AllStatements), so that memory does not grow with the year.
+// AllStatements), so that it never holds a year's statements at once (a
+// settlement still keeps one small entry per approved statement).
 const StatementPageSize = 256
+
+// checkPage reports a page that is not in the listing order or does not
+// start after the cursor: a store that ignored the cursor would otherwise
+// make paging loop for ever.
+func checkPage(page []Statement, after *StatementKey) error {
+	for i := range page {
+		prev := after
+		if i > 0 {
+			k := page[i-1].Key()
+			prev = &k
+		}
+		if prev != nil && page[i].Key().Compare(*prev) <= 0 {
+			return fmt.Errorf("%w: statement %s listed after %+v (ReadTx.Statements must honour StatementFilter.After and sort)",
+				ErrStoreContract, page[i].ID, *prev)
+		}
+	}
+	return nil
+}
 
 // eachStatement calls fn with every statement matching f in the listing
 // order, reading tx a page at a time (f.Limit when positive, else
@@ -203,6 +225,9 @@ func eachStatement(ctx context.Context, tx ReadTx, f StatementFilter, fn func(St
 	for {
 		page, err := tx.Statements(ctx, f)
 		if err != nil {
+			return err
+		}
+		if err := checkPage(page, f.After); err != nil {
 			return err
 		}
 		for _, st := range page {

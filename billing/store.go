@@ -3,6 +3,7 @@ package billing
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -34,9 +35,10 @@ type ReadTx interface {
 	Statement(ctx context.Context, id string) (Statement, error)
 	// Statements returns the statements matching f (f.After included),
 	// sorted by month, department, vendor and ID (StatementKey.Compare),
-	// at most f.Limit of them when f.Limit > 0. A store should apply the
-	// cursor and the limit where it reads (an index), so that a page costs
-	// what it returns.
+	// at most f.Limit of them when f.Limit > 0; a filter that fails
+	// f.Validate is ErrInvalid. A store should apply the cursor and the
+	// limit where it reads (an index), so that a page costs what it
+	// returns.
 	Statements(ctx context.Context, f StatementFilter) ([]Statement, error)
 	// Settlement returns the settlement with id, or ErrNotFound.
 	Settlement(ctx context.Context, id string) (Settlement, error)
@@ -113,6 +115,19 @@ type StatementFilter struct {
 	// Limit, when positive, is the most statements one listing returns
 	// (the first in the listing order); zero lists them all.
 	Limit int
+}
+
+// Validate reports a negative Limit or a cursor whose month is not a
+// calendar month (ErrInvalid): stores order months as "YYYY-MM" text, which
+// agrees with the listing order only for valid months.
+func (f StatementFilter) Validate() error {
+	if f.Limit < 0 {
+		return fieldErr(ErrInvalid, "limit", fmt.Sprint(f.Limit), "must be ≥ 0")
+	}
+	if f.After != nil && !f.After.Month.Valid() {
+		return fieldErr(ErrInvalid, "after.month", fmt.Sprintf("%d-%d", f.After.Month.Year, int(f.After.Month.Month)), "not a calendar month")
+	}
+	return nil
 }
 
 // StatementKey is a statement's place in the listing order: by month,

@@ -229,3 +229,45 @@ func TestSettlementOverPages(t *testing.T) {
 		t.Errorf("VerifyYear: %v", err)
 	}
 }
+
+// forgetfulStore is a Store whose listings ignore the cursor.
+type forgetfulStore struct{ billing.Store }
+
+type forgetfulTx struct{ billing.ReadTx }
+
+func (tx forgetfulTx) Statements(ctx context.Context, f billing.StatementFilter) ([]billing.Statement, error) {
+	f.After = nil
+	return tx.ReadTx.Statements(ctx, f)
+}
+
+func (s forgetfulStore) View(ctx context.Context, fn func(context.Context, billing.ReadTx) error) error {
+	return s.Store.View(ctx, func(ctx context.Context, tx billing.ReadTx) error { return fn(ctx, forgetfulTx{tx}) })
+}
+
+// TestPagingStopsOnABrokenStore: a store that ignores StatementFilter.After
+// makes paging stop with ErrStoreContract instead of looping for ever.
+func TestPagingStopsOnABrokenStore(t *testing.T) {
+	inner := memstore.NewBillingStore()
+	if err := inner.Update(ctx, func(ctx context.Context, tx billing.Tx) error {
+		for i := range 5 {
+			if err := tx.InsertStatement(ctx, billing.Statement{ID: fmt.Sprint("s", i), Department: "d1", Vendor: fmt.Sprint("v", i),
+				Month: billing.Month{Year: 2026, Month: 1}, FiscalYear: 2026, State: billing.StatementDraft, Version: 1}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := billing.New(billing.Options{Store: forgetfulStore{inner}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := collect(t, svc.AllStatements(ctx, finance, billing.StatementFilter{Limit: 2}))
+	if !errors.Is(err, billing.ErrStoreContract) || len(ids) != 2 {
+		t.Errorf("paging a forgetful store: %v after %v, want ErrStoreContract after one page", err, ids)
+	}
+	if _, err := collect(t, svc.AllStatements(ctx, finance, billing.StatementFilter{After: &billing.StatementKey{Month: billing.Month{Year: 2026, Month: 13}, ID: "x"}})); !errors.Is(err, billing.ErrInvalid) {
+		t.Errorf("a cursor in month 13: %v, want ErrInvalid", err)
+	}
+}

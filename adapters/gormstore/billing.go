@@ -197,6 +197,9 @@ func (t *billingTx) Statement(ctx context.Context, id string) (billing.Statement
 }
 
 func (t *billingTx) Statements(ctx context.Context, f billing.StatementFilter) ([]billing.Statement, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
 	q := `SELECT doc FROM bill_statements WHERE 1 = 1`
 	var args []any
 	for _, c := range []struct{ col, v string }{{"department", f.Department}, {"vendor", f.Vendor}} {
@@ -225,13 +228,31 @@ func (t *billingTx) Statements(ctx context.Context, f billing.StatementFilter) (
 	if t.pg {
 		c = ` COLLATE "C"`
 	}
-	cols := `(month` + c + `, department` + c + `, vendor` + c + `, id` + c + `)`
-	if a := f.After; a != nil {
-		q += ` AND ` + cols + ` > (?, ?, ?, ?)`
-		args = append(args, a.Month.String(), a.Department, a.Vendor, a.ID)
+	// A column the filter fixes is left out of the order and the cursor
+	// (the order is the same), so that the department's or vendor's index
+	// in listing order (bill_statements_dept_order, _vendor_order) can seek
+	// to the cursor.
+	cols, vals := []string{`month` + c}, []any{}
+	if f.After != nil {
+		vals = append(vals, f.After.Month.String())
+	}
+	for _, k := range []struct{ col, fixed, after string }{
+		{"department", f.Department, afterField(f.After, func(k *billing.StatementKey) string { return k.Department })},
+		{"vendor", f.Vendor, afterField(f.After, func(k *billing.StatementKey) string { return k.Vendor })},
+		{"id", "", afterField(f.After, func(k *billing.StatementKey) string { return k.ID })},
+	} {
+		if k.fixed != "" && (f.After == nil || k.after == k.fixed) {
+			continue // constant in the listing (and the cursor agrees)
+		}
+		cols = append(cols, k.col+c)
+		vals = append(vals, k.after)
+	}
+	if f.After != nil {
+		q += ` AND (` + strings.Join(cols, `, `) + `) > (?` + strings.Repeat(`, ?`, len(cols)-1) + `)`
+		args = append(args, vals...)
 	}
 	if f.Limit > 0 {
-		q += ` ORDER BY ` + strings.Trim(cols, "()") + ` LIMIT ?`
+		q += ` ORDER BY ` + strings.Join(cols, `, `) + ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
 	sts, err := billDocs[billing.Statement](ctx, t.g, "statements", q, args...)
@@ -241,6 +262,14 @@ func (t *billingTx) Statements(ctx context.Context, f billing.StatementFilter) (
 	sts = slices.DeleteFunc(sts, func(s billing.Statement) bool { return !f.Match(s) })
 	slices.SortFunc(sts, func(a, b billing.Statement) int { return a.Key().Compare(b.Key()) })
 	return sts, nil
+}
+
+// afterField is one field of the cursor k ("" without one).
+func afterField(k *billing.StatementKey, field func(*billing.StatementKey) string) string {
+	if k == nil {
+		return ""
+	}
+	return field(k)
 }
 
 func (t *billingTx) Settlement(ctx context.Context, id string) (billing.Settlement, error) {

@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"cmp"
+	"container/heap"
 	"context"
 	"fmt"
 	"slices"
@@ -220,20 +221,38 @@ func (t *billingTx) Statement(ctx context.Context, id string) (billing.Statement
 }
 
 func (t *billingTx) Statements(ctx context.Context, f billing.StatementFilter) ([]billing.Statement, error) {
-	var out []billing.Statement
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	// A page keeps only the first f.Limit matches (a bounded max-heap by
+	// key), so walking a listing page by page does not sort and copy the
+	// rest of it on every page.
+	var out []*billing.Statement
+	h := &stmtHeap{}
 	t.statements.each(func(_ string, st billing.Statement) {
-		if f.Match(st) {
-			out = append(out, st)
+		if !f.Match(st) {
+			return
+		}
+		p := &st
+		switch {
+		case f.Limit <= 0:
+			out = append(out, p)
+		case len(h.s) < f.Limit:
+			heap.Push(h, p)
+		case p.Key().Compare(h.s[0].Key()) < 0:
+			h.s[0] = p
+			heap.Fix(h, 0)
 		}
 	})
-	slices.SortFunc(out, func(a, b billing.Statement) int { return a.Key().Compare(b.Key()) })
-	if f.Limit > 0 && len(out) > f.Limit {
-		out = out[:f.Limit]
+	if f.Limit > 0 {
+		out = h.s
 	}
-	for i := range out {
-		out[i] = out[i].Clone()
+	slices.SortFunc(out, func(a, b *billing.Statement) int { return a.Key().Compare(b.Key()) })
+	res := make([]billing.Statement, len(out))
+	for i, p := range out {
+		res[i] = p.Clone()
 	}
-	return out, ctx.Err()
+	return res, ctx.Err()
 }
 
 func (t *billingTx) Settlement(ctx context.Context, id string) (billing.Settlement, error) {
@@ -371,4 +390,18 @@ func (t *billingTx) PutBudget(ctx context.Context, b billing.Budget) error {
 	}
 	t.budgets.set(budgetKey{b.Department, b.FiscalYear}, b)
 	return ctx.Err()
+}
+
+// stmtHeap is a max-heap of statements by listing key: its root is the
+// last of the first Limit matches found so far.
+type stmtHeap struct{ s []*billing.Statement }
+
+func (h *stmtHeap) Len() int           { return len(h.s) }
+func (h *stmtHeap) Less(i, j int) bool { return h.s[i].Key().Compare(h.s[j].Key()) > 0 }
+func (h *stmtHeap) Swap(i, j int)      { h.s[i], h.s[j] = h.s[j], h.s[i] }
+func (h *stmtHeap) Push(x any)         { h.s = append(h.s, x.(*billing.Statement)) }
+func (h *stmtHeap) Pop() any {
+	x := h.s[len(h.s)-1]
+	h.s = h.s[:len(h.s)-1]
+	return x
 }

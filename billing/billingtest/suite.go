@@ -449,6 +449,13 @@ func testStatementPages(t *testing.T, s billing.Store) {
 			}
 		}
 	}
+	// Void statements share their month, department and vendor with the
+	// statement reissued after them: the ID breaks the tie.
+	for i, id := range []string{"t9", "t1", "t5", "t3", "t7"} {
+		all = append(all, billing.Statement{ID: id, Department: "d1", Vendor: "v1", Month: billing.Month{Year: 2026, Month: 2},
+			FiscalYear: 2026, State: billing.StatementVoid, VoidReason: fmt.Sprint("重开 ", i), Version: 1, BudgetCode: "B",
+			CreatedAt: at(2026, 2, 1, 0), UpdatedAt: at(2026, 2, 1, 0)})
+	}
 	update(t, s, func(tx billing.Tx) error {
 		for _, st := range all {
 			if err := tx.InsertStatement(ctx, st); err != nil {
@@ -457,7 +464,48 @@ func testStatementPages(t *testing.T, s billing.Store) {
 		}
 		return nil
 	})
+	view(t, s, func(tx billing.ReadTx) error {
+		for _, f := range []billing.StatementFilter{
+			{Limit: -1},
+			{After: &billing.StatementKey{Month: billing.Month{Year: 2026, Month: 100}, ID: "x"}, Limit: 2},
+			{After: &billing.StatementKey{ID: "x"}},
+		} {
+			if _, err := tx.Statements(ctx, f); !errors.Is(err, billing.ErrInvalid) {
+				t.Errorf("Statements(%+v): %v, want ErrInvalid", f, err)
+			}
+		}
+		return nil
+	})
+	// A cursor need not come from the same filter: it still selects by the
+	// whole key, as Match does.
+	view(t, s, func(tx billing.ReadTx) error {
+		feb := billing.Month{Year: 2026, Month: 2}
+		for _, f := range []billing.StatementFilter{
+			{Department: "d1", After: &billing.StatementKey{Month: feb, Department: "D2", Vendor: "zz", ID: "zz"}, Limit: 3},
+			{Department: "d1", After: &billing.StatementKey{Month: feb, Department: "d2", Vendor: "", ID: ""}, Limit: 3},
+			{Vendor: "V1", After: &billing.StatementKey{Month: feb, Department: "d1", Vendor: "v1", ID: "t5"}, Limit: 3},
+			{Vendor: "v1", Department: "d1", After: &billing.StatementKey{Month: feb, Department: "d1", Vendor: "v1", ID: "t5"}, Limit: 3},
+		} {
+			var want []string
+			for _, st := range all {
+				if f.Match(st) {
+					want = append(want, st.ID)
+				}
+			}
+			slices.SortFunc(want, func(a, b string) int { return byID(all, a).Key().Compare(byID(all, b).Key()) })
+			want = want[:min(len(want), f.Limit)]
+			got, err := tx.Statements(ctx, f)
+			if err != nil {
+				return err
+			}
+			if diff := cmp.Diff(want, statementIDs(got), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("%+v after %+v (-want +got):\n%s", f, *f.After, diff)
+			}
+		}
+		return nil
+	})
 	for _, f := range []billing.StatementFilter{
+		{Department: "d1", Vendor: "v1", Month: billing.Month{Year: 2026, Month: 2}},
 		{},
 		{FiscalYear: 2026},
 		{FiscalYear: 2026, States: []billing.StatementState{billing.StatementApproved, billing.StatementDraft}},

@@ -339,8 +339,9 @@ func (b *BillingStage) Finish(ctx context.Context, s *Sim) ([]Section, error) {
 	}
 	// The year's statements are streamed, a page at a time, in the listing
 	// order (month, department, vendor): once into the workbook, counted on
-	// the way, and once into the lines CSV. Memory does not grow with the
-	// year.
+	// the way, and once into the lines CSV, so they are never all held at
+	// once (the workbook itself is buffered, compressed, to write its zip
+	// entries in a fixed order).
 	sts := svc.AllStatements(ctx, billFinance, billing.StatementFilter{FiscalYear: b.year})
 	sec := &billingSection{year: b.year, trial: s.sc.Billing.BillTrial, set: set,
 		items: len(simCatalog()), vendors: len(s.sc.Vendors), adjusted: b.adjusted}

@@ -159,10 +159,6 @@ func (r *ReportStage) gather(ctx context.Context, s *Sim) (*reportData, error) {
 	slices.SortStableFunc(d.util, func(a, b named) int { return cmp.Compare(b.Value, a.Value) })
 	d.util = d.util[:min(20, len(d.util))]
 	// Monthly cost per vendor and department (net of the statements, in yuan).
-	sts, err := s.p.Billing().Statements(ctx, billFinance, billing.StatementFilter{FiscalYear: s.sc.Year})
-	if err != nil {
-		return nil, err
-	}
 	vend := map[string]*[12]int64{}
 	dept := map[string]*[12]int64{}
 	add := func(m map[string]*[12]int64, k string, month time.Month, fen int64) {
@@ -171,7 +167,10 @@ func (r *ReportStage) gather(ctx context.Context, s *Sim) (*reportData, error) {
 		}
 		m[k][month-1] += fen
 	}
-	for _, st := range sts {
+	for st, err := range s.p.Billing().AllStatements(ctx, billFinance, billing.StatementFilter{FiscalYear: s.sc.Year}) {
+		if err != nil {
+			return nil, err
+		}
 		if st.Month.Year != s.sc.Year {
 			continue
 		}

@@ -2,6 +2,8 @@ package server
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -225,6 +227,15 @@ func (s *Server) listStatements(w http.ResponseWriter, r *http.Request, a workfl
 			f.States = append(f.States, billing.StatementState(st))
 		}
 	}
+	var err error
+	if f.Limit, err = queryLimit(q, 100); err != nil {
+		return err
+	}
+	if v := q.Get("after"); v != "" {
+		if f.After, err = parseStatementCursor(v); err != nil {
+			return err
+		}
+	}
 	sts, err := s.billing.Statements(r.Context(), billingActor(a), f)
 	if err != nil {
 		return err
@@ -232,7 +243,35 @@ func (s *Server) listStatements(w http.ResponseWriter, r *http.Request, a workfl
 	if sts == nil {
 		sts = []billing.Statement{}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"statements": sts})
+	out := struct {
+		Statements []billing.Statement `json:"statements"`
+		Next       string              `json:"next,omitempty"`
+	}{Statements: sts}
+	if len(sts) == f.Limit {
+		out.Next = statementCursor(sts[len(sts)-1].Key())
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// statementCursor is the opaque ?after= of the page after k: its JSON,
+// base64url-encoded.
+func statementCursor(k billing.StatementKey) string {
+	b, _ := json.Marshal(k) // a struct of strings and ints: cannot fail
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func parseStatementCursor(v string) (*billing.StatementKey, error) {
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	var k billing.StatementKey
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&k)
+	}
+	if err != nil || k.ID == "" {
+		return nil, badRequest("after", "not a cursor from a previous page's next: %q", v)
+	}
+	return &k, nil
 }
 
 func parseYear(v, field string) (int, error) {
@@ -378,12 +417,12 @@ func (s *Server) exportSettlementXLSX(w http.ResponseWriter, r *http.Request, a 
 	if err != nil {
 		return err
 	}
-	sts, err := s.billing.Statements(r.Context(), ba, billing.StatementFilter{FiscalYear: y})
-	if err != nil {
-		return err
-	}
+	// The year's statements are streamed a page at a time into the
+	// workbook; it is buffered so that an error can still be answered as a
+	// problem instead of a truncated file.
+	sts := s.billing.AllStatements(r.Context(), ba, billing.StatementFilter{FiscalYear: y})
 	var buf bytes.Buffer
-	if err := billing.WriteFinanceXLSX(&buf, sts, &set, s.billing.Location(), langOf(r)); err != nil {
+	if err := billing.WriteFinanceXLSXFrom(&buf, sts, &set, s.billing.Location(), langOf(r)); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -3,6 +3,8 @@ package server_test
 import (
 	"bytes"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -130,6 +132,31 @@ func TestHappyPath(t *testing.T) {
 	e.must(200, "GET", "/v1/statements", tokFinance, nil).decode(t, &sts)
 	if len(sts.Statements) != 2 {
 		t.Fatalf("finance sees %d statements, want 2", len(sts.Statements))
+	}
+	// Pages of one, following next, list the same statements in order.
+	var paged []string
+	for path, pages := "/v1/statements?limit=1", 0; ; pages++ {
+		var page struct {
+			Statements []billing.Statement
+			Next       string
+		}
+		e.must(200, "GET", path, tokFinance, nil).decode(t, &page)
+		for _, st := range page.Statements {
+			paged = append(paged, st.ID)
+		}
+		if page.Next == "" {
+			break
+		}
+		if pages > 3 {
+			t.Fatalf("no end to the pages: %v", paged)
+		}
+		path = "/v1/statements?limit=1&after=" + url.QueryEscape(page.Next)
+	}
+	if want := []string{sts.Statements[0].ID, sts.Statements[1].ID}; !slices.Equal(paged, want) {
+		t.Errorf("paged statements %v, want %v", paged, want)
+	}
+	if r := e.do("GET", "/v1/statements?after=not-a-cursor", tokFinance, nil); r.status != 400 || !bytes.Contains(r.body, []byte("after")) {
+		t.Errorf("bad cursor: %d %s", r.status, r.body)
 	}
 	for _, d := range []string{"dA", "dB"} {
 		sid := stmts[d]
