@@ -329,8 +329,8 @@ func (c *batchCell) piece(a, b, q uint64) int64 {
 
 // newBatchTables builds the batch tables over a window of the months of
 // ft: batchYears before and after the month of the latest price version's
-// start, fewer months for a large catalog (maxBatchCells) or at the ends of
-// ft's calendar. Records outside the window are rated from the per-month
+// start, fewer months around it for a large catalog (maxBatchCells), or
+// fewer at the ends of ft's calendar. Records outside the window are rated from the per-month
 // tables.
 func newBatchTables(r *Rater, ft *fastTables) *batchTables {
 	if len(r.keys) == 0 {
@@ -341,7 +341,9 @@ func newBatchTables(r *Rater, ft *fastTables) *batchTables {
 		lastFrom = max(lastFrom, k.vs[len(k.vs)-1].fromL-ft.base)
 	}
 	g, _ := slices.BinarySearchFunc(ft.months, lastFrom, func(m fastMonth, t int64) int { return cmp.Compare(m.end, t+1) })
-	g0 := max(0, g-batchYears*12)
+	// A large catalog gets fewer months (maxBatchCells): centred on the
+	// latest version's month, so that usage after it still takes the kernel.
+	g0 := max(0, g-min(batchYears*12, (maxBatchCells/len(r.keys)-1)/2))
 	ms0 := int64(0) // the window's first second, relative to ft.base
 	if g0 > 0 {
 		ms0 = ft.months[g0-1].end

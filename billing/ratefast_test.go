@@ -2,6 +2,7 @@ package billing
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"math/bits"
@@ -661,5 +662,53 @@ func TestBatchCellsInvariants(t *testing.T) {
 	}
 	if live < len(r.keys)*12 {
 		t.Errorf("%d live cells for %d keys", live, len(r.keys))
+	}
+}
+
+// TestRateBatchWindowLargeCatalog: a catalog too large for ten years of
+// cells gets a shorter window centred on its latest price version, so that
+// usage in the two years after that version still takes the kernel (and is
+// rated like the reference).
+func TestRateBatchWindowLargeCatalog(t *testing.T) {
+	var items []Item
+	var prices []Price
+	for i := range 1100 {
+		code := fmt.Sprintf("IAAS-X-%04d", i)
+		items = append(items, Item{Code: code, Name: "资源", Unit: "个·月", Basis: Monthly, Proration: ProrateDays})
+		for _, v := range []string{"v1", "v2"} {
+			prices = append(prices, Price{Item: code, Vendor: v, UnitPrice: int64(1000 + i), From: day(2020, 1, 1)},
+				Price{Item: code, Vendor: v, UnitPrice: int64(900 + i), From: day(2026, 4, 1)})
+		}
+	}
+	c, err := NewCatalog(items, prices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRater(c, tz)
+	if r.ft == nil || r.ft.batchTables(r) == nil {
+		t.Fatal("no batch tables")
+	}
+	var us []CompactUsage
+	for m := range 24 { // 2026-05 … 2028-04
+		start := tm(2026, time.Month(5+m), 3, 8, 0)
+		u, err := r.Compact(UsageRecord{Key: "k", Source: SourceVendor, Vendor: "v2", Department: "d", Item: items[m*41%1100].Code,
+			Quantity: 2500, Start: start, End: start.Add(50 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		us = append(us, u)
+	}
+	for len(us) < batchBlock {
+		us = append(us, us[len(us)%24])
+	}
+	in := append([]CompactUsage(nil), us...)
+	if _, rest := r.ft.batch.rateBlock(us); rest != 0 {
+		t.Errorf("kernel left %064b to the general path", rest)
+	}
+	for j, u := range in {
+		want, err := rateRef(r, u)
+		if err != nil || us[j].Amount != want {
+			t.Fatalf("%+v: kernel %d, reference %d %v", u, us[j].Amount, want, err)
+		}
 	}
 }

@@ -245,7 +245,11 @@ func eachStatement(ctx context.Context, tx ReadTx, f StatementFilter, fn func(St
 
 // BuildSettlement builds (or rebuilds, while draft) the settlement of fiscal
 // year fy from its approved statements (authority). Statements neither
-// approved nor void are listed in Unapproved.
+// approved nor void are listed in Unapproved. It reads the year a page at a
+// time in its transaction; where the store's isolation gives each read its
+// own snapshot (PostgreSQL's READ COMMITTED), every statement is still read
+// exactly once, as of its page (a statement's key never changes), and
+// ApproveSettlement recomputes and checks the year before sealing it.
 func (s *Service) BuildSettlement(ctx context.Context, a Actor, fy int) (Settlement, error) {
 	if err := a.require("build a settlement", RoleAuthority); err != nil {
 		return Settlement{}, err
