@@ -343,7 +343,7 @@ func newBatchTables(r *Rater, ft *fastTables) *batchTables {
 	g, _ := slices.BinarySearchFunc(ft.months, lastFrom, func(m fastMonth, t int64) int { return cmp.Compare(m.end, t+1) })
 	// A large catalog gets fewer months (maxBatchCells): centred on the
 	// latest version's month, so that usage after it still takes the kernel.
-	g0 := max(0, g-min(batchYears*12, (maxBatchCells/len(r.keys)-1)/2))
+	g0 := max(0, g-min(batchYears*12, (maxBatchCells/len(r.keys)-2)/2))
 	ms0 := int64(0) // the window's first second, relative to ft.base
 	if g0 > 0 {
 		ms0 = ft.months[g0-1].end

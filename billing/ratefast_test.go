@@ -546,16 +546,19 @@ func FuzzRateBatch(f *testing.F) {
 		}
 		in := append([]CompactUsage(nil), blk...)
 		_, iss = r.RateBatch(blk)
-		bad := map[int]bool{}
+		bad := map[int]error{}
 		for _, is := range iss {
-			bad[is.Index] = true
+			bad[is.Index] = is.Err
 		}
 		for j, v := range in {
 			want, werr := rateRef(r, v)
-			if werr != nil && !bad[j] {
+			switch {
+			case werr != nil && bad[j] == nil:
 				t.Fatalf("%+v in a block: rated %d, reference %v", v, blk[j].Amount, werr)
+			case werr == nil && bad[j] != nil && !errors.Is(bad[j], ErrOverflow):
+				t.Fatalf("%+v in a block: issue %v, reference %d", v, bad[j], want)
 			}
-			if werr != nil || bad[j] { // an issue, or one that overflows the total
+			if werr != nil || bad[j] != nil { // an issue, or one that overflows the total
 				continue
 			}
 			if blk[j].Amount != want {

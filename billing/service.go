@@ -648,8 +648,10 @@ func (s *Service) Statements(ctx context.Context, a Actor, f StatementFilter) ([
 	}
 	var out []Statement
 	err = s.store.View(ctx, func(ctx context.Context, tx ReadTx) (err error) {
-		out, err = tx.Statements(ctx, f)
-		return err
+		if out, err = tx.Statements(ctx, f); err != nil {
+			return err
+		}
+		return checkPage(out, f.After)
 	})
 	return out, err
 }

@@ -904,7 +904,9 @@ func release(p *Pool, r *Reservation, amount Vector, kind MovementKind, reason R
 // ExpireHolds releases the holds whose time-to-live has passed (at most
 // Options.ExpireBatch per call), each in its own transaction, recorded as
 // MoveExpire with ReasonHoldTimeout. It is safe to run concurrently and
-// repeatedly.
+// repeatedly. A hold that fails to be released does not stop the others:
+// ExpireHolds returns what it released with every failure joined (it stops
+// only when ctx ends).
 func (l *Ledger) ExpireHolds(ctx context.Context) ([]Movement, error) {
 	now := l.now()
 	var stale []Reservation
@@ -917,6 +919,7 @@ func (l *Ledger) ExpireHolds(ctx context.Context) ([]Movement, error) {
 		return nil, err
 	}
 	var out []Movement
+	var errs []error
 	for _, s := range stale {
 		key := fmt.Sprintf("%s@expire#%d", s.Application, s.Version)
 		rc, err := l.move(ctx, s.Application, s.Pool, key, "expire", func(p *Pool, r *Reservation, found bool, now time.Time) (Movement, error) {
@@ -929,13 +932,19 @@ func (l *Ledger) ExpireHolds(ctx context.Context) ([]Movement, error) {
 			continue
 		}
 		if err != nil {
-			return out, err
+			if ctx.Err() != nil {
+				return out, err
+			}
+			// One hold that cannot be released must not keep the others
+			// (taken oldest first) from expiring: go on, report it.
+			errs = append(errs, fmt.Errorf("quota: expire the hold of %s: %w", s.Application, err))
+			continue
 		}
 		if !rc.Replayed {
 			out = append(out, rc.Movement)
 		}
 	}
-	return out, nil
+	return out, errors.Join(errs...)
 }
 
 var errSkip = errors.New("quota: skip")

@@ -111,3 +111,75 @@ func BenchmarkLedgerReserveMemstore(b *testing.B) {
 		}
 	})
 }
+
+// stuckStore fails every write of one application's reservation.
+type stuckStore struct {
+	quota.Store
+	app string
+}
+
+type stuckTx struct {
+	quota.Tx
+	app string
+}
+
+var errStuck = errors.New("disk says no")
+
+func (tx stuckTx) PutReservation(ctx context.Context, r quota.Reservation) error {
+	if r.Application == tx.app {
+		return errStuck
+	}
+	return tx.Tx.PutReservation(ctx, r)
+}
+
+func (s stuckStore) Update(ctx context.Context, fn func(context.Context, quota.Tx) error) error {
+	return s.Store.Update(ctx, func(ctx context.Context, tx quota.Tx) error { return fn(ctx, stuckTx{tx, s.app}) })
+}
+
+// TestExpireHoldsPastAFailure: a hold that cannot be released (the oldest)
+// does not keep the others from expiring; its failure is reported.
+func TestExpireHoldsPastAFailure(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
+	clock := quota.ClockFunc(func() time.Time { return now })
+	inner := memstore.NewQuotaStore()
+	setup, err := quota.NewLedger(inner, quota.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range []quota.PoolSpec{
+		{ID: "platform", Kind: quota.KindPlatform, Vendor: "v", Zone: "z", Limit: quota.Vector{quota.VCPU: 64_000}},
+		{ID: "city", Kind: quota.KindTier, Parent: "platform", Tier: quota.TierCity, Limit: quota.Vector{quota.VCPU: 32_000}},
+		{ID: "p", Kind: quota.KindDepartment, Parent: "city", Department: "d", Year: 2027, Limit: quota.Vector{quota.VCPU: 8_000}},
+	} {
+		if _, err := setup.CreatePool(ctx, spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, app := range []string{"stuck", "a2", "a3"} {
+		if _, err := setup.Reserve(ctx, quota.ReserveRequest{Application: app, Pool: "p", Amount: quota.Vector{quota.VCPU: 1_000},
+			TTL: time.Duration(i+1) * time.Hour, Cause: quota.Cause{Transition: "approve", Seq: 1}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := quota.NewLedger(stuckStore{inner, "stuck"}, quota.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(4 * time.Hour)
+	ms, err := l.ExpireHolds(ctx)
+	if !errors.Is(err, errStuck) {
+		t.Errorf("ExpireHolds: %v, want the stuck hold's failure", err)
+	}
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.Application)
+	}
+	if diff := cmp.Diff([]string{"a2", "a3"}, got); diff != "" {
+		t.Errorf("released (-want +got):\n%s", diff)
+	}
+	p, err := l.Pool(ctx, "p")
+	if err != nil || p.Held[quota.VCPU] != 1_000 {
+		t.Errorf("pool after expiry: held %v, %v; want only the stuck hold's 1000", p.Held, err)
+	}
+}

@@ -233,14 +233,13 @@ func (t *billingTx) Statements(ctx context.Context, f billing.StatementFilter) (
 		if !f.Match(st) {
 			return
 		}
-		p := &st
 		switch {
 		case f.Limit <= 0:
-			out = append(out, p)
+			out = append(out, &st)
 		case len(h.s) < f.Limit:
-			heap.Push(h, p)
-		case p.Key().Compare(h.s[0].Key()) < 0:
-			h.s[0] = p
+			heap.Push(h, &st)
+		case st.Key().Compare(h.s[0].Key()) < 0: // compared before it is copied
+			h.s[0] = &st
 			heap.Fix(h, 0)
 		}
 	})

@@ -266,7 +266,11 @@ func parseStatementCursor(v string) (*billing.StatementKey, error) {
 	if err == nil {
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
-		err = dec.Decode(&k)
+		if err = dec.Decode(&k); err == nil {
+			if _, tail := dec.Token(); tail != io.EOF {
+				err = errors.New("trailing data")
+			}
+		}
 	}
 	if err != nil || k.ID == "" {
 		return nil, badRequest("after", "not a cursor from a previous page's next: %q", v)

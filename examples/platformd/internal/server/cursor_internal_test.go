@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"testing"
@@ -37,4 +38,20 @@ func FuzzStatementCursor(f *testing.F) {
 			t.Fatalf("%+v: cursor parses to %+v, %v", key, got, err)
 		}
 	})
+}
+
+// TestStatementCursorTrailingData: a cursor with anything after its JSON is
+// refused.
+func TestStatementCursorTrailingData(t *testing.T) {
+	good := statementCursor(billing.StatementKey{Month: billing.Month{Year: 2026, Month: 3}, Department: "d", Vendor: "v", ID: "s"})
+	if _, err := parseStatementCursor(good); err != nil {
+		t.Fatalf("a good cursor: %v", err)
+	}
+	for _, tail := range []string{"}", " x", " {}", "]"} {
+		raw, _ := base64.RawURLEncoding.DecodeString(good)
+		bad := base64.RawURLEncoding.EncodeToString(append(raw, tail...))
+		if _, err := parseStatementCursor(bad); err == nil {
+			t.Errorf("cursor with %q after its JSON accepted", tail)
+		}
+	}
 }

@@ -34,6 +34,15 @@
 // JSON bodies are decoded with DisallowUnknownFields, one value, no
 // trailing data (DecodeJSON and the Decode* functions, fuzzed).
 //
+// # Listings
+//
+// GET /v1/applications and GET /v1/statements return one page: at most
+// ?limit= items (1–1000, default 100) and, when the page is full, "next",
+// to pass as ?after= for the following page (an application ID; for
+// statements an opaque cursor, fuzzed). A client that wants everything
+// follows next until it is absent; statements are listed in month,
+// department, vendor and ID order.
+//
 // # Operations
 //
 // GET /healthz pings the database; GET /metrics writes Prometheus text by

@@ -81,16 +81,15 @@ func (m *Metrics) scanFailed() {
 	m.mu.Unlock()
 }
 
-func (m *Metrics) holdsExpired(n int) {
+// expiryRun records one run of the hold expiry: the holds it released and
+// whether it failed.
+func (m *Metrics) expiryRun(released int, failed bool) {
 	m.mu.Lock()
 	m.expRuns++
-	m.expired += uint64(n)
-	m.mu.Unlock()
-}
-
-func (m *Metrics) expireFailed() {
-	m.mu.Lock()
-	m.expErrs++
+	m.expired += uint64(released)
+	if failed {
+		m.expErrs++
+	}
 	m.mu.Unlock()
 }
 

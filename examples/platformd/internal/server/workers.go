@@ -135,27 +135,32 @@ func (s *Server) ScanOverdue(ctx context.Context) (map[workflow.Party]int, error
 const maxExpireRounds = 100
 
 // ExpireHolds releases the quota holds whose time-to-live has passed,
-// batch after batch until none is left (at most maxExpireRounds batches),
-// counts them in the metrics and logs them. It returns how many it released.
+// batch after batch until a batch releases none (at most maxExpireRounds
+// batches), counts them in the metrics (released holds are counted even
+// when a batch also fails) and logs the run. It returns how many it
+// released, with the last error.
 func (s *Server) ExpireHolds(ctx context.Context) (int, error) {
 	n := 0
+	var last error
 	for range maxExpireRounds {
 		ms, err := s.p.Quota().ExpireHolds(ctx)
 		n += len(ms)
 		for _, m := range ms {
-			s.log.Info("quota hold expired", "worker", "holds", "application", m.Application, "pool", m.Pool)
+			s.log.Debug("quota hold expired", "worker", "holds", "application", m.Application, "pool", m.Pool)
 		}
 		if err != nil {
-			if !errors.Is(err, context.Canceled) {
-				s.metrics.expireFailed()
+			last = err
+			if ctx.Err() == nil {
 				s.log.Error("quota hold expiry failed", "worker", "holds", "error", err.Error())
 			}
-			return n, err
 		}
-		if len(ms) == 0 {
+		if len(ms) == 0 || ctx.Err() != nil {
 			break
 		}
 	}
-	s.metrics.holdsExpired(n)
-	return n, nil
+	s.metrics.expiryRun(n, last != nil && ctx.Err() == nil)
+	if n > 0 {
+		s.log.Info("quota holds expired", "worker", "holds", "released", n)
+	}
+	return n, last
 }
