@@ -243,15 +243,7 @@ func (bt *batchTables) rateBlock(blk []CompactUsage) (sum int64, rest uint64) {
 	// others are left to rateRest.
 	for j := range batchBlock {
 		u := &blk[j]
-		t := uint64(u.Start + bt.rel)
-		bk := bt.buckets[(t>>bucketShift)&(batchBuckets-1)]
-		mi := bk >> 32
-		if t >= uint64(uint32(bk)) {
-			mi++
-		}
-		// A key this Rater did not issue (or a negative one) lands past
-		// the last cell.
-		ci := uint64(uint32(u.Key))*bt.stride + mi
+		t, ci := bt.cellOf(u)
 		cells := bt.cells
 		if ci >= uint64(len(cells)) {
 			rest |= 1 << j
@@ -273,6 +265,20 @@ func (bt *batchTables) rateBlock(blk []CompactUsage) (sum int64, rest uint64) {
 	return sum + s, rest
 }
 
+// cellOf returns u's start relative to base and the index of the cell of
+// its key and of the month its start falls in (found in t's bucket). A key
+// this Rater did not issue, or a negative one, lands past the last cell;
+// the cell itself tells whether t lies in it.
+func (bt *batchTables) cellOf(u *CompactUsage) (t, ci uint64) {
+	t = uint64(u.Start + bt.rel)
+	bk := bt.buckets[(t>>bucketShift)&(batchBuckets-1)]
+	mi := bk >> 32
+	if t >= uint64(uint32(bk)) {
+		mi++
+	}
+	return t, uint64(uint32(u.Key))*bt.stride + mi
+}
+
 // rateRest rates the records of blk marked in rest that start in a cell
 // and lie in it (for a monthly item without proration, up to the month's
 // end, at the entry price), or cross one month end into the next cell
@@ -283,13 +289,7 @@ func (bt *batchTables) rateRest(blk []CompactUsage, rest uint64) (sum int64, lef
 	for ; rest != 0; rest &= rest - 1 {
 		j := bits.TrailingZeros64(rest)
 		u := &blk[j]
-		t := uint64(u.Start + rel)
-		bk := bt.buckets[(t>>bucketShift)&(batchBuckets-1)]
-		mi := bk >> 32
-		if t >= uint64(uint32(bk)) {
-			mi++
-		}
-		ci := uint64(uint32(u.Key))*bt.stride + mi
+		t, ci := bt.cellOf(u)
 		if ci+1 >= uint64(len(cells)) { // every key's cells end with a "none" cell
 			continue
 		}

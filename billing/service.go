@@ -670,36 +670,27 @@ func (s *Service) AllStatements(ctx context.Context, a Actor, f StatementFilter)
 			yield(Statement{}, err)
 			return
 		}
-		if f.Limit <= 0 {
-			f.Limit = StatementPageSize
-		}
-		for {
-			var page []Statement
-			err := s.store.View(ctx, func(ctx context.Context, tx ReadTx) (err error) {
+		read := func(f StatementFilter) (page []Statement, err error) {
+			err = s.store.View(ctx, func(ctx context.Context, tx ReadTx) (err error) {
 				page, err = tx.Statements(ctx, f)
 				return err
 			})
-			if err != nil {
-				yield(Statement{}, err)
-				return
+			return page, err
+		}
+		err = pageStatements(f, read, func(st Statement) error {
+			if !yield(st, nil) {
+				return errStopped
 			}
-			if err := checkPage(page, f.After); err != nil {
-				yield(Statement{}, err)
-				return
-			}
-			for _, st := range page {
-				if !yield(st, nil) {
-					return
-				}
-			}
-			if len(page) < f.Limit {
-				return
-			}
-			k := page[len(page)-1].Key()
-			f.After = &k
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopped) {
+			yield(Statement{}, err)
 		}
 	}
 }
+
+// errStopped ends a listing whose consumer stopped ranging over it.
+var errStopped = errors.New("billing: listing stopped")
 
 // statementScope narrows f to what a may list: a department its own, a
 // vendor its own.

@@ -216,14 +216,21 @@ func checkPage(page []Statement, after *StatementKey) error {
 }
 
 // eachStatement calls fn with every statement matching f in the listing
-// order, reading tx a page at a time (f.Limit when positive, else
-// StatementPageSize); fn's error stops it.
+// order, reading tx a page at a time; fn's error stops it.
 func eachStatement(ctx context.Context, tx ReadTx, f StatementFilter, fn func(Statement) error) error {
+	return pageStatements(f, func(f StatementFilter) ([]Statement, error) { return tx.Statements(ctx, f) }, fn)
+}
+
+// pageStatements calls fn with every statement matching f in the listing
+// order, reading a page at a time with read (f.Limit statements when
+// positive, else StatementPageSize) and checking each page against its
+// cursor; an error from read or fn stops it.
+func pageStatements(f StatementFilter, read func(StatementFilter) ([]Statement, error), fn func(Statement) error) error {
 	if f.Limit <= 0 {
 		f.Limit = StatementPageSize
 	}
 	for {
-		page, err := tx.Statements(ctx, f)
+		page, err := read(f)
 		if err != nil {
 			return err
 		}

@@ -232,14 +232,15 @@ func (t *billingTx) Statements(ctx context.Context, f billing.StatementFilter) (
 	// (the order is the same), so that the department's or vendor's index
 	// in listing order (bill_statements_dept_order, _vendor_order) can seek
 	// to the cursor.
-	cols, vals := []string{`month` + c}, []any{}
+	var after billing.StatementKey
 	if f.After != nil {
-		vals = append(vals, f.After.Month.String())
+		after = *f.After
 	}
+	cols, vals := []string{`month` + c}, []any{after.Month.String()}
 	for _, k := range []struct{ col, fixed, after string }{
-		{"department", f.Department, afterField(f.After, func(k *billing.StatementKey) string { return k.Department })},
-		{"vendor", f.Vendor, afterField(f.After, func(k *billing.StatementKey) string { return k.Vendor })},
-		{"id", "", afterField(f.After, func(k *billing.StatementKey) string { return k.ID })},
+		{"department", f.Department, after.Department},
+		{"vendor", f.Vendor, after.Vendor},
+		{"id", "", after.ID},
 	} {
 		if k.fixed != "" && (f.After == nil || k.after == k.fixed) {
 			continue // constant in the listing (and the cursor agrees)
@@ -262,14 +263,6 @@ func (t *billingTx) Statements(ctx context.Context, f billing.StatementFilter) (
 	sts = slices.DeleteFunc(sts, func(s billing.Statement) bool { return !f.Match(s) })
 	slices.SortFunc(sts, func(a, b billing.Statement) int { return a.Key().Compare(b.Key()) })
 	return sts, nil
-}
-
-// afterField is one field of the cursor k ("" without one).
-func afterField(k *billing.StatementKey, field func(*billing.StatementKey) string) string {
-	if k == nil {
-		return ""
-	}
-	return field(k)
 }
 
 func (t *billingTx) Settlement(ctx context.Context, id string) (billing.Settlement, error) {

@@ -84,9 +84,11 @@ func (g *groupCommitter) loop() {
 				break collect
 			}
 		}
-		g.run(batch)
+		// Counted before run answers the requests, so that a caller whose
+		// request has returned sees its group counted.
 		g.groups.Add(1)
 		g.commits.Add(int64(len(batch)))
+		g.run(batch)
 	}
 }
 
