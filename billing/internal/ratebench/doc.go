@@ -11,8 +11,9 @@
 // field; [BareRecords] does the same over the Template structs that Rate
 // rates. [Measure] (fresh records) and [Interleave] (one chunk, cycled)
 // time the rating and its bare loop alternately in one run on the thread's
-// CPU clock, so load from other processes falls on both alike, and check
-// that both totals agree.
+// CPU clock ([ClockReps] passes per clock read, so the clock's own cost does
+// not count as bare-loop time), so load from other processes falls on both
+// alike, and check that both totals agree.
 //
 // [Rater.RateBatch]: https://pkg.go.dev/github.com/opengovcloud/govcloud/billing#Rater.RateBatch
 package ratebench
