@@ -171,3 +171,33 @@ func ExampleRelay() {
 	// a-000001/1 not submitted → submitted
 	// a-000001/2 submitted → accepted
 }
+
+// Outbox retention: messages every subscriber has acknowledged go once they are older
+// than the retention; a message a subscriber still has to handle stays.
+func ExampleRelay_Prune() {
+	ctx := context.Background()
+	store := memstore.NewWorkflowStore()
+	clock := workflowtest.NewClock(workflowtest.Base)
+	eng, _ := workflow.New(workflow.Options{Store: store, Policy: workflow.ZhejiangPreset(),
+		Calendar: workflowtest.WeekdayCalendar{}, Clock: clock, IDs: &workflowtest.IDs{Prefix: "a"}})
+	relay, _ := workflow.NewRelay(workflow.RelayOptions{Store: store, Clock: clock, IDs: &workflowtest.IDs{Prefix: "lease"}})
+	a, _ := eng.Submit(ctx, workflowtest.Dept, workflowtest.Request(2))
+	billing := workflow.SubscriberFunc("billing", func(context.Context, workflow.Transition, workflow.Delivery) error { return nil })
+	relay.DeliverOnce(ctx, billing) // billing acknowledges the submission
+
+	clock.Advance(31 * 24 * time.Hour)
+	eng.Fire(ctx, workflowtest.Authority, a.ID, workflow.TriggerAccept, workflow.Input{})
+	clock.Advance(31 * 24 * time.Hour)
+	keep := workflow.PruneOptions{Keep: 30 * 24 * time.Hour, Subscribers: []string{"billing"}}
+	n, err := relay.Prune(ctx, keep)
+	fmt.Println("pruned", n, err) // the acceptance is not acknowledged yet
+	relay.DeliverOnce(ctx, billing)
+	n, err = relay.Prune(ctx, keep)
+	fmt.Println("pruned", n, err)
+	h, _ := eng.History(ctx, workflowtest.Authority, a.ID)
+	fmt.Println("audit records kept:", len(h))
+	// Output:
+	// pruned 1 <nil>
+	// pruned 1 <nil>
+	// audit records kept: 2
+}

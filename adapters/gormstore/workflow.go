@@ -745,6 +745,9 @@ func nanoPtr(n int64) *int64 {
 // delivery rows and advances the cursor as far as it is safe.
 func (s *WorkflowStore) materialize(ctx context.Context, subscriber string) error {
 	return s.db.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockOutbox(tx, false); err != nil {
+			return err
+		}
 		if err := tx.Exec(`INSERT INTO wf_subscribers (subscriber) VALUES (?) ON CONFLICT (subscriber) DO NOTHING`,
 			subscriber).Error; err != nil {
 			return fmt.Errorf("gormstore: subscriber %s: %w", subscriber, err)

@@ -50,12 +50,13 @@ type appEntry struct {
 	exists bool
 	app    workflow.Application
 	audit  []*auditRow  // Seq order (packed, see workflow_audit.go)
-	msgs   []*storedMsg // Seq order
+	msgs   []*storedMsg // Seq order, after the pruned ones
+	pruned int          // messages deleted by PruneOutbox from the front of msgs
 }
 
 type storedMsg struct {
 	m   workflow.Message
-	idx int // index in the application's msgs
+	idx int // index among the application's messages, pruned ones included
 }
 
 type lease struct {
@@ -279,7 +280,7 @@ func (s *WorkflowStore) Commit(ctx context.Context, c workflow.Commit, inTx func
 		at, _ := bySeq(me.msgs, m.Seq, msgSeq)
 		me.msgs = insertAt(me.msgs, at, sm)
 		for i := at; i < len(me.msgs); i++ {
-			me.msgs[i].idx = i
+			me.msgs[i].idx = me.pruned + i
 		}
 		if !keyedID(m.ID, m.ApplicationID, m.Seq) {
 			s.otherID[m.ID] = sm
@@ -529,9 +530,9 @@ func (s *WorkflowStore) Lease(ctx context.Context, r workflow.LeaseRequest) ([]w
 	if r.Subscriber == "" || r.LeaseID == "" {
 		return nil, fmt.Errorf("%w: lease needs a subscriber and a lease ID", workflow.ErrInvalidInput)
 	}
-	max := r.Max
-	if max <= 0 {
-		max = 1
+	limit := r.Max
+	if limit <= 0 {
+		limit = 1
 	}
 	now := r.Now.UnixMicro()
 	s.mu.Lock()
@@ -539,7 +540,7 @@ func (s *WorkflowStore) Lease(ctx context.Context, r workflow.LeaseRequest) ([]w
 	sb := s.sub(r.Subscriber)
 	var heads []*storedMsg
 	for app, e := range s.apps {
-		k := sb.acked[app]
+		k := max(sb.acked[app], e.pruned) - e.pruned
 		if k >= len(e.msgs) {
 			continue
 		}
@@ -550,8 +551,8 @@ func (s *WorkflowStore) Lease(ctx context.Context, r workflow.LeaseRequest) ([]w
 		heads = append(heads, h)
 	}
 	slices.SortFunc(heads, func(x, y *storedMsg) int { return cmp.Compare(x.m.Position, y.m.Position) })
-	if len(heads) > max {
-		heads = heads[:max]
+	if len(heads) > limit {
+		heads = heads[:limit]
 	}
 	out := make([]workflow.Delivery, len(heads))
 	for i, h := range heads {
@@ -575,7 +576,7 @@ func (s *WorkflowStore) Ack(ctx context.Context, r workflow.AckRequest) error {
 		return notFound("outbox message", r.MessageID)
 	}
 	sb := s.sub(r.Subscriber)
-	k := sb.acked[m.m.ApplicationID]
+	k := max(sb.acked[m.m.ApplicationID], s.apps[m.m.ApplicationID].pruned)
 	if m.idx < k {
 		return nil // already acknowledged
 	}

@@ -38,6 +38,7 @@ type flags struct {
 	shutdownTimeout time.Duration
 	overdueEvery    time.Duration
 	expireEvery     time.Duration
+	outboxRetention time.Duration
 	relay           bool
 	hashToken       bool
 	logLevel        string
@@ -56,6 +57,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to drain requests on SIGTERM")
 	fs.DurationVar(&f.overdueEvery, "overdue-every", time.Minute, "period of the overdue scan")
 	fs.DurationVar(&f.expireEvery, "expire-holds-every", time.Minute, "period of the quota hold expiry (holds past their time-to-live are released)")
+	fs.DurationVar(&f.outboxRetention, "outbox-retention", server.DefaultOutboxRetention, "how long outbox messages are kept; older ones every subscriber has acknowledged are deleted hourly (negative: keep forever)")
 	fs.BoolVar(&f.relay, "relay", true, "run the outbox relay (quota subscriber)")
 	fs.BoolVar(&f.hashToken, "hash-token", false, "read a token from stdin, print its SHA-256 for the tokens file, exit")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -147,7 +149,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	workerCtx, stopWorkers := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		h.RunWorkers(workerCtx, server.WorkerOptions{OverdueEvery: f.overdueEvery, ExpireHoldsEvery: f.expireEvery, Relay: f.relay})
+		h.RunWorkers(workerCtx, server.WorkerOptions{OverdueEvery: f.overdueEvery, ExpireHoldsEvery: f.expireEvery,
+			OutboxRetention: f.outboxRetention, Relay: f.relay})
 	})
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

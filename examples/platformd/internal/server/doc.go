@@ -56,10 +56,15 @@
 // updating the gauge and logging counts per party), the quota hold expiry
 // (each minute: a hold placed at approval whose time-to-live passed, the
 // trial never provided, is released so that its pool serves others again;
-// counted in platformd_quota_holds_expired_total) and the outbox pipeline
+// counted in platformd_quota_holds_expired_total), the outbox retention
+// (each hour: messages older than 90 days, -outbox-retention, that every
+// subscriber has acknowledged are deleted; counted in
+// platformd_outbox_pruned_total; the audit trail is never pruned) and the
+// outbox pipeline
 // (the platform's vendor dispatcher when providers are configured, and the
 // quota and billing subscribers in their outbox modes). Several instances
 // may run them on one PostgreSQL database: the scan only reads, the expiry
 // releases each hold in its own transaction and skips one already released,
+// pruning takes an exclusive advisory lock for each short batch,
 // and the relay and dispatcher lease their work in the stores.
 package server

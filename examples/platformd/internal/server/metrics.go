@@ -29,6 +29,9 @@ type Metrics struct {
 	expired  uint64 // quota holds released on expiry
 	expRuns  uint64
 	expErrs  uint64
+	pruned   uint64 // outbox messages deleted by the retention
+	prRuns   uint64
+	prErrs   uint64
 }
 
 type reqKey struct {
@@ -89,6 +92,18 @@ func (m *Metrics) expiryRun(released int, failed bool) {
 	m.expired += uint64(released)
 	if failed {
 		m.expErrs++
+	}
+	m.mu.Unlock()
+}
+
+// pruneRun records one run of the outbox pruning: the messages it deleted and
+// whether it failed.
+func (m *Metrics) pruneRun(pruned int, failed bool) {
+	m.mu.Lock()
+	m.prRuns++
+	m.pruned += uint64(pruned)
+	if failed {
+		m.prErrs++
 	}
 	m.mu.Unlock()
 }
@@ -159,6 +174,9 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	fmt.Fprintf(&b, "# HELP platformd_quota_holds_expired_total Quota holds released when their time-to-live passed.\n# TYPE platformd_quota_holds_expired_total counter\nplatformd_quota_holds_expired_total %d\n", m.expired)
 	fmt.Fprintf(&b, "# HELP platformd_quota_expiry_runs_total Runs of the quota hold expiry.\n# TYPE platformd_quota_expiry_runs_total counter\nplatformd_quota_expiry_runs_total %d\n", m.expRuns)
 	fmt.Fprintf(&b, "# HELP platformd_quota_expiry_errors_total Failed runs of the quota hold expiry.\n# TYPE platformd_quota_expiry_errors_total counter\nplatformd_quota_expiry_errors_total %d\n", m.expErrs)
+	fmt.Fprintf(&b, "# HELP platformd_outbox_pruned_total Outbox messages deleted by the retention (acknowledged by every subscriber).\n# TYPE platformd_outbox_pruned_total counter\nplatformd_outbox_pruned_total %d\n", m.pruned)
+	fmt.Fprintf(&b, "# HELP platformd_outbox_prune_runs_total Runs of the outbox pruning.\n# TYPE platformd_outbox_prune_runs_total counter\nplatformd_outbox_prune_runs_total %d\n", m.prRuns)
+	fmt.Fprintf(&b, "# HELP platformd_outbox_prune_errors_total Failed runs of the outbox pruning.\n# TYPE platformd_outbox_prune_errors_total counter\nplatformd_outbox_prune_errors_total %d\n", m.prErrs)
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err
 }

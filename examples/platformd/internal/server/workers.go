@@ -19,6 +19,13 @@ type WorkerOptions struct {
 	// the vendor never provided) are released, so that their pool's
 	// capacity serves other applications again.
 	ExpireHoldsEvery time.Duration
+	// OutboxRetention is how long outbox messages are kept after their
+	// commit (0: DefaultOutboxRetention; negative: forever). Messages older
+	// than that which every subscriber has acknowledged are deleted once an
+	// hour (PruneOutboxEvery); the audit trail is never pruned.
+	OutboxRetention time.Duration
+	// PruneOutboxEvery is the period of the outbox pruning (0: one hour).
+	PruneOutboxEvery time.Duration
 	// Relay runs the outbox pipeline: with vendor providers configured, the
 	// platform's dispatcher (Platform.RunWorkers: work orders sent to the
 	// vendors, polled, retried); and, in the outbox modes of quota and
@@ -31,6 +38,10 @@ type WorkerOptions struct {
 	// error stopped it (0: five seconds).
 	RelayRestart time.Duration
 }
+
+// DefaultOutboxRetention is how long platformd keeps outbox messages by
+// default: 90 days, ample for a subscriber that was down to catch up.
+const DefaultOutboxRetention = 90 * 24 * time.Hour
 
 // subscribers lists the outbox subscribers the platform needs run.
 func (s *Server) subscribers() []workflow.Subscriber {
@@ -58,6 +69,12 @@ func (s *Server) RunWorkers(ctx context.Context, o WorkerOptions) {
 	if o.ExpireHoldsEvery <= 0 {
 		o.ExpireHoldsEvery = time.Minute
 	}
+	if o.OutboxRetention == 0 {
+		o.OutboxRetention = DefaultOutboxRetention
+	}
+	if o.PruneOutboxEvery <= 0 {
+		o.PruneOutboxEvery = time.Hour
+	}
 	if o.RelayRestart <= 0 {
 		o.RelayRestart = 5 * time.Second
 	}
@@ -78,6 +95,9 @@ func (s *Server) RunWorkers(ctx context.Context, o WorkerOptions) {
 	}
 	every(o.OverdueEvery, func() { _, _ = s.ScanOverdue(ctx) })
 	every(o.ExpireHoldsEvery, func() { _, _ = s.ExpireHolds(ctx) })
+	if o.OutboxRetention > 0 {
+		every(o.PruneOutboxEvery, func() { _, _ = s.PruneOutbox(ctx, o.OutboxRetention) })
+	}
 	subs := s.subscribers()
 	dispatching := s.p.Dispatcher() != nil
 	if o.Relay && (dispatching || len(subs) > 0) {
@@ -107,6 +127,21 @@ func (s *Server) RunWorkers(ctx context.Context, o WorkerOptions) {
 		})
 	}
 	wg.Wait()
+}
+
+// PruneOutbox deletes the outbox messages older than keep that every
+// subscriber has acknowledged (Platform.PruneOutbox), counts them in the
+// metrics and logs the run. It returns how many it deleted.
+func (s *Server) PruneOutbox(ctx context.Context, keep time.Duration) (int, error) {
+	n, err := s.p.PruneOutbox(ctx, keep)
+	failed := err != nil && ctx.Err() == nil
+	s.metrics.pruneRun(n, failed)
+	if failed {
+		s.log.Error("outbox pruning failed", "worker", "outbox", "pruned", n, "error", err.Error())
+	} else if n > 0 {
+		s.log.Info("outbox pruned", "worker", "outbox", "pruned", n, "retention", keep.String())
+	}
+	return n, err
 }
 
 // ScanOverdue runs one overdue scan (as the operator, who reads

@@ -44,3 +44,30 @@ func TestExpireHolds(t *testing.T) {
 		}
 	}
 }
+
+// TestPruneOutbox: the retention deletes only messages older than it that
+// every subscriber has acknowledged, and the metrics count them.
+func TestPruneOutbox(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	app := e.submit(tokDeptA)
+	audit := workflow.SubscriberFunc("audit-log", func(context.Context, workflow.Transition, workflow.Delivery) error { return nil })
+	if n, err := e.p.Relay().DeliverOnce(ctx, audit); err != nil || n != 1 {
+		t.Fatalf("delivery of the submission: %d, %v", n, err)
+	}
+	e.fire(tokAuth, app.ID, workflow.TriggerAccept, server.InputBody{})
+	e.clock.Advance(server.DefaultOutboxRetention + time.Hour)
+	// The submission is acknowledged by audit-log, the acceptance is not yet.
+	if n, err := e.srv.PruneOutbox(ctx, server.DefaultOutboxRetention); err != nil || n != 1 {
+		t.Fatalf("prune: %d, %v; want 1", n, err)
+	}
+	if n, err := e.p.Relay().DeliverOnce(ctx, audit); err != nil || n != 1 {
+		t.Fatalf("delivery of the acceptance after the prune: %d, %v", n, err)
+	}
+	m := string(e.must(200, "GET", "/metrics", "", nil).body)
+	for _, want := range []string{"platformd_outbox_pruned_total 1", "platformd_outbox_prune_runs_total 1", "platformd_outbox_prune_errors_total 0"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
