@@ -430,28 +430,22 @@ func (e *Engine) run(ctx context.Context, s *step) (Application, error) {
 		DoneWorkOrders:  s.doneWO,
 	}
 	var inTx func(context.Context, Tx) error
+	var part *participation
 	if len(e.parts) > 0 {
-		ptr := tr // only this copy escapes to the participants' closure
-		inTx = e.participate(ptr)
+		// Only this copy of tr escapes, to the participants.
+		part = &participation{parts: e.parts, tr: tr}
+		inTx = part.inTx
 	}
-	if err := e.store.Commit(ctx, c, inTx); err != nil {
+	err = e.store.Commit(ctx, c, inTx)
+	if part != nil {
+		part.finish(err) // AfterCommit's functions, only if committed
+	}
+	if err != nil {
 		return Application{}, err
 	}
 	// s.after is this call's own copy (the store copied what it keeps, and nothing
 	// of the scratch is reachable from it): no clone needed.
 	return *a, nil
-}
-
-// participate returns the Commit callback that runs every participant on tr.
-func (e *Engine) participate(tr Transition) func(context.Context, Tx) error {
-	return func(ctx context.Context, tx Tx) error {
-		for _, p := range e.parts {
-			if err := p.OnTransition(ctx, tx, tr); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
 }
 
 // checkCommon validates what every trigger shares: opinion, attachments, materials.

@@ -201,3 +201,50 @@ func ExampleRelay_Prune() {
 	// pruned 1 <nil>
 	// audit records kept: 2
 }
+
+// A participant that tells someone about approvals defers the message with
+// AfterCommit: it is sent once the approval has committed, and never for an
+// approval that a later participant (here a quota check) rolls back.
+func ExampleAfterCommit() {
+	ctx := context.Background()
+	notify := workflow.ParticipantFunc(func(ctx context.Context, _ workflow.Tx, t workflow.Transition) error {
+		if t.Trigger == workflow.TriggerApprove {
+			workflow.AfterCommit(ctx, func() { fmt.Printf("notice: %s approved (version %d)\n", t.ApplicationID, t.Version) })
+		}
+		return nil
+	})
+	poolFull := true
+	quotaCheck := workflow.ParticipantFunc(func(_ context.Context, _ workflow.Tx, t workflow.Transition) error {
+		if t.Trigger == workflow.TriggerApprove && poolFull {
+			return errors.New("quota: pool exhausted")
+		}
+		return nil
+	})
+	eng, err := workflow.New(workflow.Options{
+		Store: memstore.NewWorkflowStore(), Policy: workflow.ZhejiangPreset(), Calendar: calendar.China(),
+		Clock:        workflowtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, workflowtest.China)),
+		IDs:          &workflowtest.IDs{Prefix: "app"},
+		Participants: []workflow.Participant{notify, quotaCheck},
+	})
+	if err != nil {
+		panic(err)
+	}
+	a, err := eng.Submit(ctx, workflowtest.Dept, workflowtest.Request(2))
+	if err != nil {
+		panic(err)
+	}
+	if _, err := eng.Fire(ctx, workflowtest.Authority, a.ID, workflow.TriggerAccept, workflow.Input{}); err != nil {
+		panic(err)
+	}
+	_, err = eng.Fire(ctx, workflowtest.Authority, a.ID, workflow.TriggerApprove, workflow.Input{})
+	fmt.Println("first approval:", err)
+	poolFull = false
+	_, err = eng.Fire(ctx, workflowtest.Authority, a.ID, workflow.TriggerApprove, workflow.Input{})
+	fmt.Println("second approval:", err)
+	fmt.Println("outside a transition:", workflow.AfterCommit(ctx, func() {}))
+	// Output:
+	// first approval: quota: pool exhausted
+	// notice: app-000001 approved (version 3)
+	// second approval: <nil>
+	// outside a transition: false
+}

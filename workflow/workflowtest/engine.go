@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -146,6 +147,7 @@ func runEngine(t *testing.T, newStore func(t *testing.T) workflow.Store) {
 	t.Run("BadInputWritesNothing", func(t *testing.T) { testBadInput(t, NewEnv(t, newStore(t))) })
 	t.Run("WorkOrderIdempotency", func(t *testing.T) { testWorkOrderIdempotency(t, NewEnv(t, newStore(t))) })
 	t.Run("ParticipantRollback", func(t *testing.T) { testParticipant(t, newStore(t)) })
+	t.Run("AfterCommit", func(t *testing.T) { testAfterCommit(t, newStore) })
 	t.Run("ConcurrentFire", func(t *testing.T) { testConcurrentFire(t, NewEnv(t, newStore(t))) })
 	t.Run("Relay", func(t *testing.T) { testRelay(t, NewEnv(t, newStore(t))) })
 }
@@ -707,6 +709,154 @@ func testParticipant(t *testing.T, s workflow.Store) {
 	if d := cmp.Diff(want, seen, CmpOpts); d != "" {
 		t.Errorf("participant saw (-want +got):\n%s", d)
 	}
+}
+
+// testAfterCommit: what participants register with workflow.AfterCommit runs after
+// the store has committed (the store already returns the new version), in order,
+// once per committed transition, and never for a transition that did not commit.
+func testAfterCommit(t *testing.T, newStore func(t *testing.T) workflow.Store) {
+	ctx := context.Background()
+	t.Run("Order", func(t *testing.T) {
+		s := newStore(t)
+		var got []string
+		// Each function reads the application back: the store must hold the
+		// transition already (and must not be locked by it any more).
+		hook := func(name string, tr workflow.Transition) func() {
+			return func() {
+				a, err := s.GetApplication(ctx, tr.ApplicationID)
+				if err != nil || a.Version != tr.Version {
+					got = append(got, fmt.Sprintf("%s %s: store has version %d (%v), want %d", name, tr.Trigger, a.Version, err, tr.Version))
+					return
+				}
+				got = append(got, name+" "+string(tr.Trigger))
+			}
+		}
+		first := workflow.ParticipantFunc(func(ctx context.Context, _ workflow.Tx, tr workflow.Transition) error {
+			if !workflow.AfterCommit(ctx, hook("a", tr)) || !workflow.AfterCommit(ctx, hook("b", tr)) {
+				return errors.New("AfterCommit refused a participant's context")
+			}
+			return nil
+		})
+		second := workflow.ParticipantFunc(func(ctx context.Context, _ workflow.Tx, tr workflow.Transition) error {
+			workflow.AfterCommit(ctx, hook("c", tr))
+			if len(got) != 0 {
+				return fmt.Errorf("%d functions ran before commit", len(got))
+			}
+			return nil
+		})
+		v := NewEnv(t, s, first, second)
+		a := v.Submit(2)
+		if d := cmp.Diff([]string{"a submit", "b submit", "c submit"}, got); d != "" {
+			t.Errorf("after Submit (-want +got):\n%s", d)
+		}
+		got = nil
+		v.Fire(Authority, a.ID, workflow.TriggerAccept, workflow.Input{})
+		if d := cmp.Diff([]string{"a accept", "b accept", "c accept"}, got); d != "" {
+			t.Errorf("after Fire (-want +got):\n%s", d)
+		}
+	})
+	t.Run("NotOnRollback", func(t *testing.T) {
+		s := newStore(t)
+		var ran []string
+		register := workflow.ParticipantFunc(func(ctx context.Context, _ workflow.Tx, tr workflow.Transition) error {
+			workflow.AfterCommit(ctx, func() { ran = append(ran, string(tr.Trigger)) })
+			return nil
+		})
+		refuse := workflow.ParticipantFunc(func(_ context.Context, _ workflow.Tx, tr workflow.Transition) error {
+			if tr.Trigger == workflow.TriggerApprove {
+				return errParticipant
+			}
+			return nil
+		})
+		v := NewEnv(t, s, register, refuse)
+		a := v.Submit(2)
+		v.Fire(Authority, a.ID, workflow.TriggerAccept, workflow.Input{})
+		ran = nil
+		if _, err := v.Engine.Fire(ctx, Authority, a.ID, workflow.TriggerApprove, workflow.Input{}); !errors.Is(err, errParticipant) {
+			t.Fatalf("approve with a refusing participant = %v, want its error", err)
+		}
+		if len(ran) != 0 {
+			t.Errorf("functions of a rolled-back transition ran: %v", ran)
+		}
+		// The next transition runs only its own functions.
+		v.Fire(Authority, a.ID, workflow.TriggerDeny, workflow.Input{Opinion: "no"})
+		if d := cmp.Diff([]string{"deny"}, ran); d != "" {
+			t.Errorf("after deny (-want +got):\n%s", d)
+		}
+	})
+	t.Run("Conflict", func(t *testing.T) {
+		// Concurrent transitions of one application: the losers' functions
+		// never run, the winner's run once.
+		s := newStore(t)
+		var mu sync.Mutex
+		ran := map[string]int{}
+		register := workflow.ParticipantFunc(func(ctx context.Context, _ workflow.Tx, tr workflow.Transition) error {
+			workflow.AfterCommit(ctx, func() {
+				mu.Lock()
+				ran[tr.ApplicationID+" "+string(tr.Trigger)]++
+				mu.Unlock()
+			})
+			return nil
+		})
+		v := NewEnv(t, s, register)
+		for race := range 3 {
+			a := v.Submit(2)
+			var wg sync.WaitGroup
+			results := make([]error, 6)
+			for i := range results {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					tr, in := workflow.TriggerAccept, workflow.Input{}
+					if i%2 == 1 {
+						tr, in = workflow.TriggerReject, workflow.Input{Opinion: "no"}
+					}
+					_, results[i] = v.Engine.Fire(ctx, Authority, a.ID, tr, in)
+				}()
+			}
+			wg.Wait()
+			got := Must(v.Engine.Get(ctx, Authority, a.ID))
+			want := map[string]int{a.ID + " submit": 1}
+			switch got.State {
+			case workflow.StateAccepted:
+				want[a.ID+" accept"] = 1
+			case workflow.StateRejected:
+				want[a.ID+" reject"] = 1
+			default:
+				t.Fatalf("race %d: state %s", race, got.State)
+			}
+			mine := map[string]int{}
+			mu.Lock()
+			for k, n := range ran {
+				if strings.HasPrefix(k, a.ID+" ") {
+					mine[k] = n
+				}
+			}
+			mu.Unlock()
+			if d := cmp.Diff(want, mine); d != "" {
+				t.Errorf("race %d: functions run (-want +got):\n%s\nresults: %v", race, d, results)
+			}
+		}
+	})
+	t.Run("OutsideTransition", func(t *testing.T) {
+		s := newStore(t)
+		var kept context.Context
+		keep := workflow.ParticipantFunc(func(ctx context.Context, _ workflow.Tx, _ workflow.Transition) error {
+			kept = ctx
+			return nil
+		})
+		v := NewEnv(t, s, keep)
+		v.Submit(2)
+		called := false
+		for name, c := range map[string]context.Context{"background": ctx, "kept after the transition": kept} {
+			if workflow.AfterCommit(c, func() { called = true }) {
+				t.Errorf("AfterCommit with the %s context = true, want false", name)
+			}
+		}
+		if called {
+			t.Error("AfterCommit outside a transition called fn")
+		}
+	})
 }
 
 func testConcurrentFire(t *testing.T, v *Env) {
