@@ -115,8 +115,11 @@ type BillingOptions struct {
 	BudgetCheck BudgetCheckPoint
 	// OnBudgetNotice receives the notices of notify mode (nil: they go to
 	// Options.Logger at warning level; with neither, no quote is computed
-	// in notify mode). It is called inside the transition, before commit:
-	// the transition may still fail afterwards. It must not block.
+	// in notify mode). The quote is computed inside the transition; the
+	// notice is delivered once the transition has committed (see
+	// workflow.AfterCommit), never for a transition that rolled back, in
+	// the goroutine that fired it, before the engine call returns. It must
+	// not block.
 	OnBudgetNotice func(BudgetNotice)
 	// Location is where billing counts months and days (nil: billing.CST).
 	Location *time.Location
@@ -545,7 +548,8 @@ func (w *billingWiring) refreshFor(ctx context.Context, svc *billing.Service, t 
 }
 
 // checkBudget quotes the application's items at the configured check
-// points: block mode refuses, notify mode reports.
+// points: block mode refuses, notify mode reports once the transition has
+// committed.
 func (w *billingWiring) checkBudget(ctx context.Context, svc *billing.Service, t workflow.Transition) error {
 	if !w.check.at(t.Trigger) || len(t.Items) == 0 {
 		return nil
@@ -557,11 +561,20 @@ func (w *billingWiring) checkBudget(ctx context.Context, svc *billing.Service, t
 	if w.budget == billing.BudgetBlock {
 		return err
 	}
+	var n BudgetNotice
 	switch {
 	case err != nil:
-		w.notify(BudgetNotice{Application: t.ApplicationID, Department: t.Department, Trigger: t.Trigger, Err: err})
+		n = BudgetNotice{Application: t.ApplicationID, Department: t.Department, Trigger: t.Trigger, Err: err}
 	case q.Exceeded:
-		w.notify(BudgetNotice{Application: t.ApplicationID, Department: t.Department, Trigger: t.Trigger, Quote: q})
+		n = BudgetNotice{Application: t.ApplicationID, Department: t.Department, Trigger: t.Trigger, Quote: q}
+	default:
+		return nil
+	}
+	notify := w.notify
+	if !workflow.AfterCommit(ctx, func() { notify(n) }) {
+		// Not called by the engine (only the engine runs this participant):
+		// there is no transition to wait for.
+		notify(n)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -557,6 +558,67 @@ func TestBillingBudgetCheck(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestBudgetNoticeAfterCommit: a budget notice (notify mode) is delivered once
+// the transition has committed — the application is then in its new state —
+// and never for a transition that a later participant rolled back.
+func TestBudgetNoticeAfterCommit(t *testing.T) {
+	errVeto := errors.New("veto")
+	modes := []struct {
+		name string
+		set  func(o *Options)
+	}{
+		{"in-transaction", func(*Options) {}},
+		{"via-outbox-memstore", func(o *Options) { o.Billing.Store = memstore.NewBillingStore() }},
+	}
+	for _, b := range backends() {
+		for _, m := range modes {
+			t.Run(b.name+"/"+m.name, func(t *testing.T) {
+				opts := b.opts(t)
+				m.set(&opts)
+				veto := true
+				opts.Participants = []workflow.Participant{workflow.ParticipantFunc(func(_ context.Context, _ workflow.Tx, tr workflow.Transition) error {
+					if veto && tr.Trigger == workflow.TriggerApprove {
+						return errVeto
+					}
+					return nil
+				})}
+				var e *qenv
+				var notices []string
+				opts.Billing.OnBudgetNotice = func(n BudgetNotice) {
+					app, err := e.p.Workflow().Get(t.Context(), qAuth, n.Application)
+					if err != nil {
+						t.Errorf("reading the application at notice time: %v", err)
+					}
+					notices = append(notices, fmt.Sprintf("%s: %s, version %d", string(n.Trigger), string(app.State), app.Version))
+				}
+				e = newQEnv(t, opts, deptLimit)
+				ctx := t.Context()
+				if err := e.p.Billing().ImportCatalog(ctx, bAuth, testCatalog(t)); err != nil {
+					t.Fatal(err)
+				}
+				bu := bBudget
+				bu.Amount = 1 // any approval exceeds it
+				if err := e.p.Billing().SetBudget(ctx, bAuth, bu); err != nil {
+					t.Fatal(err)
+				}
+				a := e.submit(qDept, workflow.Item{Code: "IAAS-ECS-VCPU", Quantity: 2})
+				e.mustFire(qAuth, a.ID, workflow.TriggerAccept, workflow.Input{})
+				if _, err := e.fire(qAuth, a.ID, workflow.TriggerApprove, workflow.Input{TrialDays: 20}); !errors.Is(err, errVeto) {
+					t.Fatalf("approve = %v, want the veto", err)
+				}
+				if len(notices) != 0 {
+					t.Fatalf("a rolled-back approval delivered notices: %v", notices)
+				}
+				veto = false
+				e.mustFire(qAuth, a.ID, workflow.TriggerApprove, workflow.Input{TrialDays: 20})
+				if d := gocmp.Diff([]string{"approve: provisioning, version 3"}, notices); d != "" {
+					t.Errorf("notices (-want +got):\n%s", d)
+				}
+			})
+		}
+	}
+}
 
 // TestBillingOptionsValidate: bad billing options name their field.
 func TestBillingOptionsValidate(t *testing.T) {

@@ -93,6 +93,10 @@
 // creates or completes, and whatever the [Participant]s write through the store's
 // transaction handle [Tx] — all or nothing. Participants are how quota can commit a
 // reservation in the same transaction as an approval when both stores share a database.
+// What a participant must do only once the transition has committed (a notice, a call
+// to another system) it registers with [AfterCommit] on the context it was given: the
+// engine runs it after Store.Commit has returned nil, never for a transition that
+// rolled back.
 //
 // A Store must copy what it keeps, as the contract says (values passed in are not
 // retained): the engine reuses the memory it passes to Commit — the outbox payload,

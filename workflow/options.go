@@ -55,7 +55,9 @@ func (f IDFunc) NewID() string { return f() }
 // handle. An error rolls the whole transition back (state, audit record, outbox, work
 // orders and whatever other participants wrote) and is returned by the engine.
 // This is how quota commits a reservation in the same transaction as an approval when
-// both stores share a database (see Tx).
+// both stores share a database (see Tx). What must happen only once the transition has
+// committed (a notice, a call to another system) is registered with [AfterCommit] on
+// ctx, never done in OnTransition itself: the transition may still roll back.
 type Participant interface {
 	OnTransition(ctx context.Context, tx Tx, t Transition) error
 }

@@ -51,8 +51,10 @@ type Store interface {
 	// inTx, if not nil, is called inside the transaction after the store's own writes
 	// and checks have succeeded and before commit; tx is the store's transaction handle
 	// (see Tx). If inTx returns an error, the transaction is rolled back and Commit
-	// returns that error unchanged (wrapping allowed, errors.Is must match). Outbox
-	// messages get their Position assigned by the store during Commit.
+	// returns that error unchanged (wrapping allowed, errors.Is must match). A store
+	// that runs the transaction again (a retry) calls inTx again; Commit returns nil
+	// only if the transaction of its last inTx call committed ([AfterCommit] relies on
+	// this). Outbox messages get their Position assigned by the store during Commit.
 	Commit(ctx context.Context, c Commit, inTx func(ctx context.Context, tx Tx) error) error
 
 	// GetApplication returns the application with the given ID, or ErrNotFound.

@@ -74,7 +74,9 @@ type subscriber struct {
 // so to every workflow.Participant). A participant that keeps its own in-memory state
 // stages its writes and registers them with OnCommit: they run only if the whole
 // transition commits, under the store's lock, after the workflow's own writes.
-// Participants must not call back into the WorkflowStore.
+// Participants must not call back into the WorkflowStore. Work outside the store (a
+// notice, a call to another system) belongs in workflow.AfterCommit instead, which
+// the engine runs after Commit has returned and the lock is released.
 type WorkflowTx struct {
 	onCommit []func()
 }
