@@ -84,6 +84,8 @@ type participation struct {
 	parts []Participant
 	tr    Transition
 	cur   *txHooks // the latest run of inTx; nil when it failed or never ran
+	first txHooks  // the hooks of the first run (a retry allocates its own)
+	ran   bool     // inTx has run
 }
 
 // inTx runs every participant on p.tr in the store's transaction tx.
@@ -93,7 +95,12 @@ func (p *participation) inTx(ctx context.Context, tx Tx) error {
 		// registered belongs to a transaction that did not commit.
 		p.cur.close()
 	}
-	h := &txHooks{Context: ctx}
+	h := &p.first
+	if p.ran {
+		h = &txHooks{}
+	}
+	p.ran = true
+	h.Context = ctx
 	p.cur = h
 	for _, part := range p.parts {
 		if err := part.OnTransition(h, tx, p.tr); err != nil {
