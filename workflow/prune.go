@@ -62,6 +62,14 @@ func (r *PruneRequest) Validate() error {
 	return joinErrs(errs)
 }
 
+// Limit returns Max, or DefaultPruneBatch when Max is not set.
+func (r *PruneRequest) Limit() int {
+	if r.Max <= 0 {
+		return DefaultPruneBatch
+	}
+	return r.Max
+}
+
 // PruneResult is what one PruneOutbox call did.
 type PruneResult struct {
 	// Pruned is the number of messages deleted.

@@ -48,10 +48,7 @@ func (s *WorkflowStore) PruneOutbox(ctx context.Context, r workflow.PruneRequest
 	if err := r.Validate(); err != nil {
 		return workflow.PruneResult{}, err
 	}
-	limit := r.Max
-	if limit <= 0 {
-		limit = workflow.DefaultPruneBatch
-	}
+	limit := r.Limit()
 	var res workflow.PruneResult
 	err := s.db.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res = workflow.PruneResult{}

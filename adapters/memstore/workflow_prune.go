@@ -22,11 +22,7 @@ func (s *WorkflowStore) PruneOutbox(ctx context.Context, r workflow.PruneRequest
 	if err := r.Validate(); err != nil {
 		return workflow.PruneResult{}, err
 	}
-	limit := r.Max
-	if limit <= 0 {
-		limit = workflow.DefaultPruneBatch
-	}
-	before := r.Before.UnixMicro()
+	limit, before := r.Limit(), r.Before.UnixMicro()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, name := range r.Subscribers {

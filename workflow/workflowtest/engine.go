@@ -801,20 +801,7 @@ func testAfterCommit(t *testing.T, newStore func(t *testing.T) workflow.Store) {
 		v := NewEnv(t, s, register)
 		for race := range 3 {
 			a := v.Submit(2)
-			var wg sync.WaitGroup
-			results := make([]error, 6)
-			for i := range results {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					tr, in := workflow.TriggerAccept, workflow.Input{}
-					if i%2 == 1 {
-						tr, in = workflow.TriggerReject, workflow.Input{Opinion: "no"}
-					}
-					_, results[i] = v.Engine.Fire(ctx, Authority, a.ID, tr, in)
-				}()
-			}
-			wg.Wait()
+			results := raceAcceptReject(v, a.ID)
 			got := Must(v.Engine.Get(ctx, Authority, a.ID))
 			want := map[string]int{a.ID + " submit": 1}
 			switch got.State {
@@ -859,24 +846,29 @@ func testAfterCommit(t *testing.T, newStore func(t *testing.T) workflow.Store) {
 	})
 }
 
+// raceAcceptReject fires accept three times and reject three times at the submitted
+// application id, all at once, and returns the six results.
+func raceAcceptReject(v *Env, id string) []error {
+	var wg sync.WaitGroup
+	results := make([]error, 6)
+	for i := range results {
+		wg.Go(func() {
+			tr, in := workflow.TriggerAccept, workflow.Input{}
+			if i%2 == 1 {
+				tr, in = workflow.TriggerReject, workflow.Input{Opinion: "no"}
+			}
+			_, results[i] = v.Engine.Fire(context.Background(), Authority, id, tr, in)
+		})
+	}
+	wg.Wait()
+	return results
+}
+
 func testConcurrentFire(t *testing.T, v *Env) {
 	ctx := context.Background()
 	for race := range 4 {
 		a := v.Submit(2)
-		var wg sync.WaitGroup
-		results := make([]error, 6)
-		for i := range results {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				tr, in := workflow.TriggerAccept, workflow.Input{}
-				if i%2 == 1 {
-					tr, in = workflow.TriggerReject, workflow.Input{Opinion: "no"}
-				}
-				_, results[i] = v.Engine.Fire(ctx, Authority, a.ID, tr, in)
-			}()
-		}
-		wg.Wait()
+		results := raceAcceptReject(v, a.ID)
 		wins := 0
 		for _, err := range results {
 			switch {

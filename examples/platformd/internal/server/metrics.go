@@ -26,12 +26,22 @@ type Metrics struct {
 	scans    uint64
 	scanErrs uint64
 	relayErr uint64
-	expired  uint64 // quota holds released on expiry
-	expRuns  uint64
-	expErrs  uint64
-	pruned   uint64 // outbox messages deleted by the retention
-	prRuns   uint64
-	prErrs   uint64
+	expiry   workerRuns // quota holds released on expiry
+	pruning  workerRuns // outbox messages deleted by the retention
+}
+
+// workerRuns counts the runs of a periodic worker, the failed ones and the
+// items they handled.
+type workerRuns struct {
+	items, runs, errs uint64
+}
+
+func (w *workerRuns) record(items int, failed bool) {
+	w.runs++
+	w.items += uint64(items)
+	if failed {
+		w.errs++
+	}
 }
 
 type reqKey struct {
@@ -88,11 +98,7 @@ func (m *Metrics) scanFailed() {
 // whether it failed.
 func (m *Metrics) expiryRun(released int, failed bool) {
 	m.mu.Lock()
-	m.expRuns++
-	m.expired += uint64(released)
-	if failed {
-		m.expErrs++
-	}
+	m.expiry.record(released, failed)
 	m.mu.Unlock()
 }
 
@@ -100,11 +106,7 @@ func (m *Metrics) expiryRun(released int, failed bool) {
 // whether it failed.
 func (m *Metrics) pruneRun(pruned int, failed bool) {
 	m.mu.Lock()
-	m.prRuns++
-	m.pruned += uint64(pruned)
-	if failed {
-		m.prErrs++
-	}
+	m.pruning.record(pruned, failed)
 	m.mu.Unlock()
 }
 
@@ -171,12 +173,12 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	fmt.Fprintf(&b, "# HELP platformd_overdue_scans_total Completed overdue scans.\n# TYPE platformd_overdue_scans_total counter\nplatformd_overdue_scans_total %d\n", m.scans)
 	fmt.Fprintf(&b, "# HELP platformd_overdue_scan_errors_total Failed overdue scans.\n# TYPE platformd_overdue_scan_errors_total counter\nplatformd_overdue_scan_errors_total %d\n", m.scanErrs)
 	fmt.Fprintf(&b, "# HELP platformd_relay_errors_total Outbox delivery errors.\n# TYPE platformd_relay_errors_total counter\nplatformd_relay_errors_total %d\n", m.relayErr)
-	fmt.Fprintf(&b, "# HELP platformd_quota_holds_expired_total Quota holds released when their time-to-live passed.\n# TYPE platformd_quota_holds_expired_total counter\nplatformd_quota_holds_expired_total %d\n", m.expired)
-	fmt.Fprintf(&b, "# HELP platformd_quota_expiry_runs_total Runs of the quota hold expiry.\n# TYPE platformd_quota_expiry_runs_total counter\nplatformd_quota_expiry_runs_total %d\n", m.expRuns)
-	fmt.Fprintf(&b, "# HELP platformd_quota_expiry_errors_total Failed runs of the quota hold expiry.\n# TYPE platformd_quota_expiry_errors_total counter\nplatformd_quota_expiry_errors_total %d\n", m.expErrs)
-	fmt.Fprintf(&b, "# HELP platformd_outbox_pruned_total Outbox messages deleted by the retention (acknowledged by every subscriber).\n# TYPE platformd_outbox_pruned_total counter\nplatformd_outbox_pruned_total %d\n", m.pruned)
-	fmt.Fprintf(&b, "# HELP platformd_outbox_prune_runs_total Runs of the outbox pruning.\n# TYPE platformd_outbox_prune_runs_total counter\nplatformd_outbox_prune_runs_total %d\n", m.prRuns)
-	fmt.Fprintf(&b, "# HELP platformd_outbox_prune_errors_total Failed runs of the outbox pruning.\n# TYPE platformd_outbox_prune_errors_total counter\nplatformd_outbox_prune_errors_total %d\n", m.prErrs)
+	fmt.Fprintf(&b, "# HELP platformd_quota_holds_expired_total Quota holds released when their time-to-live passed.\n# TYPE platformd_quota_holds_expired_total counter\nplatformd_quota_holds_expired_total %d\n", m.expiry.items)
+	fmt.Fprintf(&b, "# HELP platformd_quota_expiry_runs_total Runs of the quota hold expiry.\n# TYPE platformd_quota_expiry_runs_total counter\nplatformd_quota_expiry_runs_total %d\n", m.expiry.runs)
+	fmt.Fprintf(&b, "# HELP platformd_quota_expiry_errors_total Failed runs of the quota hold expiry.\n# TYPE platformd_quota_expiry_errors_total counter\nplatformd_quota_expiry_errors_total %d\n", m.expiry.errs)
+	fmt.Fprintf(&b, "# HELP platformd_outbox_pruned_total Outbox messages deleted by the retention (acknowledged by every subscriber).\n# TYPE platformd_outbox_pruned_total counter\nplatformd_outbox_pruned_total %d\n", m.pruning.items)
+	fmt.Fprintf(&b, "# HELP platformd_outbox_prune_runs_total Runs of the outbox pruning.\n# TYPE platformd_outbox_prune_runs_total counter\nplatformd_outbox_prune_runs_total %d\n", m.pruning.runs)
+	fmt.Fprintf(&b, "# HELP platformd_outbox_prune_errors_total Failed runs of the outbox pruning.\n# TYPE platformd_outbox_prune_errors_total counter\nplatformd_outbox_prune_errors_total %d\n", m.pruning.errs)
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err
 }
