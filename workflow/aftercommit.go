@@ -17,7 +17,11 @@ import (
 // transition does not commit: a later participant's error, ErrConflict, a store or
 // database failure; and when a store runs its transaction (and so the participants)
 // more than once, only the functions registered by the run that committed are
-// called. fn should be quick and must not block for long: the engine's caller waits
+// called. The functions run at most once: a transition that committed although the
+// engine could not learn it (the connection failed during COMMIT, the process
+// stopped right after it) does not run them, so use AfterCommit for notices and
+// caches, and the outbox (a [Subscriber]) for what must happen at least once.
+// fn should be quick and must not block for long: the engine's caller waits
 // for it. A panic in fn reaches that caller (the transition is committed; the
 // functions after fn do not run).
 //

@@ -21,7 +21,9 @@ import (
 // acknowledged is never deleted, so for every known subscriber delivery goes on
 // exactly as before: per application in Seq order, at least once. A subscriber that
 // first leases after a prune starts at the oldest message still kept. Acknowledging a
-// deleted message returns ErrNotFound. Audit records, applications and work orders
+// deleted message returns ErrNotFound, and a deleted message's ID and (ApplicationID,
+// Seq) no longer count as duplicates for Commit (the engine never reuses a Seq: its
+// audit records, which are never pruned, would conflict). Audit records, applications and work orders
 // are never touched: the outbox is a transport, the audit trail is the record.
 //
 // PruneResult.More is true when r.Max messages were deleted and more may be

@@ -32,6 +32,7 @@ func ExampleOpen() {
 	// Output:
 	// driver: sqlite
 	// 100 workflow: applications, audit trail, work orders, outbox
+	// 101 workflow: outbox by creation instant, for retention
 }
 
 // Run the workflow engine on the store: each transition is one transaction

@@ -172,5 +172,18 @@ func workflowMigrations() []Migration {
 				`CREATE INDEX wf_deliveries_pending_app ON wf_deliveries (subscriber, application_id, seq) WHERE NOT acked`,
 			},
 		},
+		{
+			// Outbox retention (PruneOutbox) reads only the messages created
+			// before its horizon, through this index, not the ones it keeps;
+			// the index covers the columns it reads.
+			Version: 101,
+			Name:    "workflow: outbox by creation instant, for retention",
+			SQLite: []string{
+				`CREATE INDEX wf_outbox_created ON wf_outbox (created_at, position, id)`,
+			},
+			Postgres: []string{
+				`CREATE INDEX wf_outbox_created ON wf_outbox (created_at, position) INCLUDE (id)`,
+			},
+		},
 	}
 }

@@ -65,7 +65,16 @@ func (s *WorkflowStore) PruneOutbox(ctx context.Context, r workflow.PruneRequest
 			Position int64
 			ID       string
 		}
-		if err := tx.Raw(`SELECT o.position, o.id FROM wf_outbox o
+		// The scan reads the messages created before the horizon in index
+		// wf_outbox_created, never the ones kept for the retention; only the
+		// old ones some subscriber still holds are read again on each call.
+		// PostgreSQL's planner takes the index by itself; SQLite's would walk
+		// the whole table in position order, so it is told to.
+		from := `wf_outbox o`
+		if s.db.driver == SQLite {
+			from = `wf_outbox o INDEXED BY wf_outbox_created`
+		}
+		if err := tx.Raw(`SELECT o.position, o.id FROM `+from+`
 			WHERE o.created_at < ?
 			  AND NOT EXISTS (SELECT 1 FROM wf_subscribers s
 			      WHERE NOT EXISTS (SELECT 1 FROM wf_deliveries d

@@ -577,7 +577,10 @@ func (s *WorkflowStore) Ack(ctx context.Context, r workflow.AckRequest) error {
 	if m == nil {
 		return notFound("outbox message", r.MessageID)
 	}
-	sb := s.sub(r.Subscriber)
+	sb := s.subs[r.Subscriber]
+	if sb == nil { // never leased anything: nothing to acknowledge, and no registration
+		return fmt.Errorf("%w: message %q was never leased to %q", workflow.ErrLeaseLost, r.MessageID, r.Subscriber)
+	}
 	k := max(sb.acked[m.m.ApplicationID], s.apps[m.m.ApplicationID].pruned)
 	if m.idx < k {
 		return nil // already acknowledged

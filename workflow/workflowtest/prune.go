@@ -132,6 +132,15 @@ func testPrune(t *testing.T, s workflow.Store) {
 			t.Fatalf("%s after a new commit (-want +got):\n%s", sub, d)
 		}
 	}
+	// An Ack by a subscriber that never leased fails and registers nothing: it does
+	// not hold A/4 once every subscriber that did lease has acknowledged it.
+	if err := s.Ack(ctx, workflow.AckRequest{Subscriber: "ghost", MessageID: "A/4", LeaseID: "x"}); !errors.Is(err, workflow.ErrLeaseLost) {
+		t.Fatalf("Ack by a subscriber that never leased = %v, want ErrLeaseLost", err)
+	}
+	for _, sub := range []string{"s1", "s2", "s3", "s4", "s5"} {
+		ackAll(sub)
+	}
+	wantPrune("A/4, acknowledged by every subscriber that leased", prune(now, 0), workflow.PruneResult{Pruned: 1})
 	// The audit trail is untouched.
 	h, err := s.History(ctx, "A")
 	if err != nil {
