@@ -144,13 +144,17 @@ func sqliteDSN(dsn string, params url.Values) string {
 	return dsn + sep + params.Encode()
 }
 
-func (o Options) sqliteParams() url.Values {
-	bt := o.BusyTimeout
-	if bt == 0 {
-		bt = DefaultBusyTimeout
+// busyTimeout is BusyTimeout or its default.
+func (o Options) busyTimeout() time.Duration {
+	if o.BusyTimeout == 0 {
+		return DefaultBusyTimeout
 	}
+	return o.BusyTimeout
+}
+
+func (o Options) sqliteParams() url.Values {
 	p := url.Values{}
-	p.Set("_busy_timeout", fmt.Sprint(bt.Milliseconds()))
+	p.Set("_busy_timeout", fmt.Sprint(o.busyTimeout().Milliseconds()))
 	p.Set("_foreign_keys", "1")
 	p.Set("_synchronous", o.sqliteSynchronous())
 	return p
@@ -175,7 +179,7 @@ func (db *DB) openSQLite(opts Options) error {
 			pragmas = append(pragmas, "PRAGMA wal_autocheckpoint = 0")
 		}
 	}
-	conn := sql.OpenDB(newSQLiteConnector(sqliteDSN(opts.DSN, p), pragmas...))
+	conn := sql.OpenDB(newSQLiteConnector(opts, sqliteDSN(opts.DSN, p), pragmas...))
 	db.stmts = newStmtCache(conn)
 	g, err := gorm.Open(sqlite.New(sqlite.Config{Conn: db.stmts}), gormConfig(opts, false))
 	if err != nil {
@@ -199,7 +203,7 @@ func (db *DB) openSQLite(opts Options) error {
 func (db *DB) openSQLiteReader(opts Options) error {
 	p := opts.sqliteParams()
 	p.Set("_query_only", "1")
-	conn := sql.OpenDB(newSQLiteConnector(sqliteDSN(opts.DSN, p), sqliteCacheSize))
+	conn := sql.OpenDB(newSQLiteConnector(opts, sqliteDSN(opts.DSN, p), sqliteCacheSize))
 	g, err := gorm.Open(sqlite.New(sqlite.Config{Conn: conn}), gormConfig(opts, true))
 	if err != nil {
 		return fmt.Errorf("gormstore: open sqlite reader %q: %w", opts.DSN, err)
@@ -362,12 +366,13 @@ const sqliteCacheSize = "PRAGMA cache_size = -16384"
 // pragmas on each, including connections database/sql opens later to replace
 // broken ones. It needs no global driver registration.
 type sqliteConnector struct {
-	dsn string
-	drv *sqlite3.SQLiteDriver
+	dsn  string
+	drv  *sqlite3.SQLiteDriver
+	busy time.Duration // how long Connect retries an open that finds the file busy
 }
 
-func newSQLiteConnector(dsn string, pragmas ...string) *sqliteConnector {
-	return &sqliteConnector{dsn: dsn, drv: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+func newSQLiteConnector(opts Options, dsn string, pragmas ...string) *sqliteConnector {
+	return &sqliteConnector{dsn: dsn, busy: opts.busyTimeout(), drv: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 		for _, p := range pragmas {
 			if _, err := c.Exec(p, nil); err != nil {
 				return fmt.Errorf("gormstore: %s: %w", p, err)
@@ -377,12 +382,37 @@ func newSQLiteConnector(dsn string, pragmas ...string) *sqliteConnector {
 	}}}
 }
 
-func (c *sqliteConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
-func (c *sqliteConnector) Driver() driver.Driver                        { return c.drv }
+// Connect opens a connection. Opening sets the journal mode (WAL for a file),
+// and SQLite answers that with SQLITE_BUSY at once, without its busy handler,
+// while another connection is switching a new file to WAL or holds it during
+// its first transaction: several processes opening one new database together
+// would fail. Connect retries such an open, backing off, for as long as the
+// busy timeout.
+func (c *sqliteConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	deadline := time.Now().Add(c.busy)
+	wait := time.Millisecond
+	for {
+		conn, err := c.drv.Open(c.dsn)
+		var se sqlite3.Error
+		if err == nil || !errors.As(err, &se) || se.Code != sqlite3.ErrBusy || !time.Now().Add(wait).Before(deadline) {
+			return conn, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		wait = min(2*wait, 50*time.Millisecond)
+	}
+}
+
+func (c *sqliteConnector) Driver() driver.Driver { return c.drv }
 
 // startCheckpointer starts the background WAL checkpointer of an SQLite file.
 func (db *DB) startCheckpointer(opts Options) {
-	db.ckpt = sql.OpenDB(newSQLiteConnector(sqliteDSN(opts.DSN, opts.sqliteParams())))
+	db.ckpt = sql.OpenDB(newSQLiteConnector(opts, sqliteDSN(opts.DSN, opts.sqliteParams())))
 	db.ckpt.SetMaxOpenConns(1)
 	db.ckptStop = make(chan struct{})
 	db.ckptDone.Add(1)
