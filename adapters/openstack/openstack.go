@@ -147,47 +147,124 @@ type Op struct {
 	Items       []govcloud.Item
 	Accepted    time.Time
 	// Done and Result are set once complete; Err once failed permanently.
+	// Either makes the operation final: it is never written again.
 	Done   bool
 	Result *govcloud.Result
 	Err    *govcloud.ProviderError
+	// Revision counts the writes of the key: 0 for an operation not stored
+	// yet, and Get returns the stored revision (1 after the first Put). Put
+	// compares it (see OpStore).
+	Revision int64
 }
 
-// OpStore keeps operations by key and the running operation per application.
+// Running reports whether op is unfinished: neither done nor failed.
+func (op Op) Running() bool { return !op.Done && op.Err == nil }
+
+// ErrStaleOp is returned (wrapped) by OpStore.Put when the key's stored
+// revision is not the one the written Op carries: another writer (another
+// adapter instance, or a concurrent call) stored the key meanwhile. Nothing
+// is written; the writer reads the key again.
+var ErrStaleOp = errors.New("openstack: operation changed since it was read")
+
+// OpStore keeps operations by idempotency key and answers the running
+// operation of an application. It must be safe for concurrent use; a
+// durable one (gormstore's DB.OpenStackOps) may be shared by several adapter
+// instances. The conformance suite opstoretest.Run checks an
+// implementation.
+//
+// Put is a compare-and-set on Op.Revision: it stores op, as revision
+// op.Revision+1, only if the key's stored revision is op.Revision (0: the
+// key is not stored); otherwise it writes nothing and returns an error
+// matching ErrStaleOp. So of two writers that read the same revision
+// exactly one succeeds, a key is bound to the first request stored under
+// it, and a final outcome (Done or Err) is never replaced by a writer that
+// read the key before it was final. The Provider advances its copy's
+// Revision after each successful Put; on ErrStaleOp it answers the stored
+// operation instead of its own. A store that ignores Revision (last writer
+// wins) still works for a single adapter instance that never runs two calls
+// on one key at once.
 type OpStore interface {
-	Get(ctx context.Context, key string) (Op, bool, error)
+	// Get returns the operation stored under key (ok false if none), with
+	// its stored Revision.
+	Get(ctx context.Context, key string) (op Op, ok bool, err error)
+	// Put stores op under op.Key if the stored revision is op.Revision
+	// (see above); an error matching ErrStaleOp otherwise.
 	Put(ctx context.Context, op Op) error
-	// Running returns the key of the application's unfinished operation ("" if none).
+	// Running returns the key of the application's unfinished operation
+	// ("" if none). If several are unfinished (two adapter instances
+	// accepted different keys at once), it returns the one accepted first:
+	// the earliest Accepted, then the smallest key.
 	Running(ctx context.Context, application string) (string, error)
 }
+
+// NewMemOps returns an OpStore in memory, the default of Options.Ops: it
+// lives as long as the process and serves one adapter instance.
+func NewMemOps() OpStore { return &memOps{ops: map[string]Op{}} }
 
 type memOps struct {
 	mu  sync.Mutex
 	ops map[string]Op
 }
 
-func (m *memOps) Get(_ context.Context, key string) (Op, bool, error) {
+// cloneOp returns a copy of op that shares no memory with it.
+func cloneOp(op Op) Op {
+	op.Items = slices.Clone(op.Items)
+	if op.Result != nil {
+		r := *op.Result
+		r.Resources = slices.Clone(r.Resources)
+		op.Result = &r
+	}
+	if op.Err != nil {
+		e := *op.Err
+		op.Err = &e
+	}
+	return op
+}
+
+func (m *memOps) Get(ctx context.Context, key string) (Op, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return Op{}, false, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	op, ok := m.ops[key]
-	return op, ok, nil
+	return cloneOp(op), ok, nil
 }
 
-func (m *memOps) Put(_ context.Context, op Op) error {
+func (m *memOps) Put(ctx context.Context, op Op) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if cur := m.ops[op.Key]; cur.Revision != op.Revision {
+		return fmt.Errorf("%w: key %q is at revision %d, not %d", ErrStaleOp, op.Key, cur.Revision, op.Revision)
+	}
+	op = cloneOp(op)
+	op.Revision++
 	m.ops[op.Key] = op
 	return nil
 }
 
-func (m *memOps) Running(_ context.Context, app string) (string, error) {
+func (m *memOps) Running(ctx context.Context, app string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	var first *Op
 	for k, op := range m.ops {
-		if op.Order.Application == app && !op.Done && op.Err == nil {
-			return k, nil
+		if op.Order.Application != app || !op.Running() {
+			continue
+		}
+		if first == nil || op.Accepted.Before(first.Accepted) || (op.Accepted.Equal(first.Accepted) && k < first.Key) {
+			first = &op
 		}
 	}
-	return "", nil
+	if first == nil {
+		return "", nil
+	}
+	return first.Key, nil
 }
 
 // Provider is a govcloud.Provider (with Poller and UsageReporter) for an
@@ -208,7 +285,7 @@ func New(o Options) (*Provider, error) {
 		return nil, err
 	}
 	if o.Ops == nil {
-		o.Ops = &memOps{ops: map[string]Op{}}
+		o.Ops = NewMemOps()
 	}
 	return &Provider{o: o}, nil
 }
@@ -303,8 +380,7 @@ func (p *Provider) begin(ctx context.Context, kind govcloud.Op, o govcloud.Order
 	}
 	if ok {
 		if op.Fingerprint != fp {
-			return Op{}, false, &govcloud.ProviderError{Class: govcloud.ClassPermanent, Code: govcloud.CodeIdempotencyConflict, Field: "Key",
-				Msg: fmt.Sprintf("幂等键 %q 已用于另一请求 (key reused with another request)", o.Key)}
+			return Op{}, false, keyConflict(o.Key)
 		}
 		return op, true, nil
 	}
@@ -315,6 +391,38 @@ func (p *Provider) begin(ctx context.Context, kind govcloud.Op, o govcloud.Order
 			Msg: fmt.Sprintf("上一操作 %q 尚未完成 (previous operation still running)", running), RetryAfter: 10 * time.Minute}
 	}
 	return Op{Key: o.Key, Op: kind, Fingerprint: fp, Order: o, Items: slices.Clone(items), Accepted: p.o.Clock.Now()}, false, nil
+}
+
+func keyConflict(key string) error {
+	return &govcloud.ProviderError{Class: govcloud.ClassPermanent, Code: govcloud.CodeIdempotencyConflict, Field: "Key",
+		Msg: fmt.Sprintf("幂等键 %q 已用于另一请求 (key reused with another request)", key)}
+}
+
+// record stores op as its next revision and advances op.Revision. stop
+// reports that the caller must return (a, err) instead of going on: the
+// store failed (a retryable error), or it refused the write because the key
+// changed since op was read (another adapter instance or a concurrent call
+// stored it: ErrStaleOp), and (a, err) answer the stored operation.
+func (p *Provider) record(ctx context.Context, op *Op) (a govcloud.Ack, stop bool, err error) {
+	perr := p.o.Ops.Put(ctx, *op)
+	switch {
+	case perr == nil:
+		op.Revision++
+		return govcloud.Ack{}, false, nil
+	case !errors.Is(perr, ErrStaleOp):
+		return govcloud.Ack{}, true, govcloud.Retryable(govcloud.CodeInternal, "op store: "+perr.Error())
+	}
+	cur, ok, err := p.o.Ops.Get(ctx, op.Key)
+	switch {
+	case err != nil:
+		return govcloud.Ack{}, true, govcloud.Retryable(govcloud.CodeInternal, "op store: "+err.Error())
+	case !ok:
+		return govcloud.Ack{}, true, govcloud.Retryable(govcloud.CodeBusy, fmt.Sprintf("操作 %q 正被另一实例修改 (operation changed concurrently)", op.Key))
+	case cur.Fingerprint != op.Fingerprint:
+		return govcloud.Ack{}, true, keyConflict(op.Key)
+	}
+	a, err = ack(cur)
+	return a, true, err
 }
 
 // ack returns op's Ack, or its stored failure.
@@ -337,8 +445,8 @@ func (p *Provider) fail(ctx context.Context, op Op, err error) (govcloud.Ack, er
 	var pe *govcloud.ProviderError
 	if errors.As(err, &pe) && pe.Class == govcloud.ClassPermanent {
 		op.Err = pe
-		if perr := p.o.Ops.Put(ctx, op); perr != nil {
-			return govcloud.Ack{}, govcloud.Retryable(govcloud.CodeInternal, "op store: "+perr.Error())
+		if a, stop, rerr := p.record(ctx, &op); stop {
+			return a, rerr
 		}
 	}
 	return govcloud.Ack{}, err
@@ -363,8 +471,8 @@ func (p *Provider) Provision(ctx context.Context, r govcloud.ProvisionRequest) (
 	}
 	// Record the operation before touching the cloud: if the answer to a
 	// create is lost, the retry with the same key finds it and continues.
-	if err := p.o.Ops.Put(ctx, op); err != nil {
-		return govcloud.Ack{}, govcloud.Retryable(govcloud.CodeInternal, "op store: "+err.Error())
+	if a, stop, err := p.record(ctx, &op); stop {
+		return a, err
 	}
 	if !exists {
 		if pr, err = p.createProject(ctx, r.Order); err != nil {
@@ -411,8 +519,8 @@ func (p *Provider) Promote(ctx context.Context, r govcloud.PromoteRequest) (govc
 		pr = *updated
 	}
 	op.Items = nil
-	if err := p.o.Ops.Put(ctx, op); err != nil {
-		return govcloud.Ack{}, govcloud.Retryable(govcloud.CodeInternal, "op store: "+err.Error())
+	if a, stop, err := p.record(ctx, &op); stop {
+		return a, err
 	}
 	return p.converge(ctx, op, pr)
 }
@@ -434,8 +542,8 @@ func (p *Provider) Change(ctx context.Context, r govcloud.ChangeRequest) (govclo
 	if !exists {
 		return p.fail(ctx, op, govcloud.Permanent(govcloud.CodeNotFound, fmt.Sprintf("应用 %q 没有项目 (no project)", r.Application)))
 	}
-	if err := p.o.Ops.Put(ctx, op); err != nil {
-		return govcloud.Ack{}, govcloud.Retryable(govcloud.CodeInternal, "op store: "+err.Error())
+	if a, stop, err := p.record(ctx, &op); stop {
+		return a, err
 	}
 	return p.converge(ctx, op, pr)
 }
@@ -458,8 +566,8 @@ func (p *Provider) Reclaim(ctx context.Context, r govcloud.ReclaimRequest) (govc
 		return p.fail(ctx, op, govcloud.Permanent(govcloud.CodeNotFound, fmt.Sprintf("应用 %q 没有项目 (no project, or already reclaimed)", r.Application)))
 	}
 	op.Items = nil
-	if err := p.o.Ops.Put(ctx, op); err != nil {
-		return govcloud.Ack{}, govcloud.Retryable(govcloud.CodeInternal, "op store: "+err.Error())
+	if a, stop, err := p.record(ctx, &op); stop {
+		return a, err
 	}
 	return p.converge(ctx, op, pr)
 }
@@ -506,8 +614,8 @@ func (p *Provider) finish(ctx context.Context, op Op, pr projects.Project, res [
 	if op.Op == govcloud.OpReclaim {
 		op.Result.Environment = ""
 	}
-	if err := p.o.Ops.Put(ctx, op); err != nil {
-		return govcloud.Ack{}, govcloud.Retryable(govcloud.CodeInternal, "op store: "+err.Error())
+	if a, stop, err := p.record(ctx, &op); stop {
+		return a, err
 	}
 	return ack(op)
 }
