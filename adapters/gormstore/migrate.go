@@ -64,6 +64,7 @@ func Areas() []Area {
 		{"billing", 300, 399},
 		{"assessment", 400, 499},
 		{"dispatcher", 500, 599},
+		{"openstack", 600, 699},
 	}
 }
 
@@ -78,6 +79,7 @@ func Migrations() []Migration {
 	all = append(all, assessmentMigrations()...)
 	all = append(all, assessmentRecordMigrations()...)
 	all = append(all, dispatchMigrations()...)
+	all = append(all, openstackMigrations()...)
 	slices.SortStableFunc(all, func(a, b Migration) int { return a.Version - b.Version })
 	return all
 }

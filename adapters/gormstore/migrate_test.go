@@ -136,7 +136,7 @@ func TestCheckMigrationsRejects(t *testing.T) {
 	}{
 		{"duplicate", []Migration{good, good}},
 		{"descending", []Migration{testMigration(101, "b"), good}},
-		{"out of range", []Migration{testMigration(600, "z")}},
+		{"out of range", []Migration{testMigration(700, "z")}},
 		{"zero", []Migration{testMigration(0, "z")}},
 		{"no name", []Migration{good, noName}},
 		{"no postgres", []Migration{good, noPG}},
