@@ -3,6 +3,7 @@ package openstack_test
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -28,6 +29,13 @@ func newProvider(t *testing.T) (*openstack.Provider, *fakeCloud, *simprovider.Ma
 	t.Helper()
 	clock := simprovider.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, calendar.Beijing()))
 	f, ts := newFakeCloud(t, clock)
+	return providerOn(t, ts, clock, nil), f, clock
+}
+
+// providerOn returns a provider on the fake cloud ts keeping its operations
+// in ops (nil: in memory).
+func providerOn(t *testing.T, ts *httptest.Server, clock *simprovider.ManualClock, ops openstack.OpStore) *openstack.Provider {
+	t.Helper()
 	admin := openstack.Clients{
 		Compute:      client(ts, "/compute/v2.1/", "token-admin"),
 		BlockStorage: client(ts, "/volume/v3/", "token-admin"),
@@ -41,11 +49,12 @@ func newProvider(t *testing.T) (*openstack.Provider, *fakeCloud, *simprovider.Ma
 			return openstack.Clients{Compute: client(ts, "/compute/v2.1/", tok), BlockStorage: client(ts, "/volume/v3/", tok),
 				Network: client(ts, "/network/v2.0/", tok)}, nil
 		},
+		Ops: ops,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p, f, clock
+	return p
 }
 
 func TestConformance(t *testing.T) {
