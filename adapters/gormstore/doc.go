@@ -15,7 +15,10 @@
 // dispatcher's dispatch.Store: work orders owed to vendors and every attempt;
 // several dispatcher instances on one PostgreSQL database lease each job to
 // one of them) and Nonces (the shared replay protection of signed vendor
-// callbacks, an httpprovider.NonceStore).
+// callbacks, an httpprovider.NonceStore) and OpenStackOps (the operations of
+// the OpenStack vendor adapter, an openstack.OpStore: a restarted adapter,
+// or several on one PostgreSQL database, keep every idempotency key; Put is
+// a compare-and-set on the operation's revision).
 //
 // # SQLite or PostgreSQL
 //
@@ -91,7 +94,8 @@
 //
 // Each store area owns a version range (Areas), so areas add migrations
 // without clashing: 1–99 this package, workflow 100–199, quota 200–299,
-// billing 300–399, assessment 400–499, dispatcher/provider 500–599. A new
+// billing 300–399, assessment 400–499, dispatcher/provider 500–599, openstack
+// (the vendor adapter's operations) 600–699. A new
 // migration in a lower range than the newest applied one is still applied.
 //
 // # Storage layout

@@ -24,7 +24,29 @@
 //     network, then the project.
 //   - Idempotency keys and outcomes are kept in an OpStore (in memory by
 //     default; a vendor that restarts the adapter or runs several supplies a
-//     durable one). An operation is recorded before the cloud is touched.
+//     durable one, see below). An operation is recorded before the cloud is
+//     touched.
+//
+// # Durable operations
+//
+// The default OpStore (NewMemOps) lives in the process: an adapter that
+// restarts forgets its keys, and refuses the replay of a Provision it had
+// started as "already provisioned". Give it a durable store instead: the
+// operation store of gormstore, on an SQLite file for one adapter process
+// or on PostgreSQL for several:
+//
+//	db, err := gormstore.Open(ctx, gormstore.Options{DSN: "postgres://…"})
+//	if err != nil { … }
+//	p, err := openstack.New(openstack.Options{…, Ops: db.OpenStackOps()})
+//
+// Any OpStore passes the conformance suite of package opstoretest. Put is a
+// compare-and-set on Op.Revision: of two adapter instances that read a key
+// at the same revision, only the first write succeeds; the other gets
+// ErrStaleOp, and the Provider then answers the stored operation (the
+// other instance's outcome, or its running operation) rather than its own.
+// So a final outcome is never overwritten, and an instance that raced
+// another on one key never fails the key that the other is building.
+// Running answers the application's unfinished operation accepted first.
 //
 // # Usage
 //
