@@ -74,18 +74,26 @@ type billingTx struct {
 }
 
 func billDocs[T any](ctx context.Context, g *gorm.DB, what, q string, args ...any) ([]T, error) {
-	var docs []string
-	if err := g.WithContext(ctx).Raw(q, args...).Scan(&docs).Error; err != nil {
-		return nil, fmt.Errorf("gormstore: read %s: %w", what, err)
-	}
-	out := make([]T, 0, len(docs))
-	for _, d := range docs {
+	var out []T
+	var decodeErr error
+	err := eachDoc(ctx, g, q, args, func(_ int64, doc []byte) error {
 		var v T
-		if err := json.Unmarshal([]byte(d), &v); err != nil {
-			return nil, fmt.Errorf("gormstore: decode %s: %w", what, err)
+		if err := json.Unmarshal(doc, &v); err != nil {
+			decodeErr = fmt.Errorf("gormstore: decode %s: %w", what, err)
+			return decodeErr
 		}
 		utcAll(&v)
 		out = append(out, v)
+		return nil
+	})
+	if decodeErr != nil {
+		return nil, decodeErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gormstore: read %s: %w", what, err)
+	}
+	if out == nil {
+		out = []T{}
 	}
 	return out, nil
 }
@@ -117,7 +125,7 @@ func (t *billingTx) insert(ctx context.Context, what, q string, args ...any) err
 	if !t.write {
 		return errBillingReadOnly
 	}
-	res := t.g.WithContext(ctx).Exec(q, args...)
+	res := execContext(ctx, t.g, q, args...)
 	if isUniqueViolation(res.Error) {
 		return fmt.Errorf("gormstore: insert %s: %v: %w", what, res.Error, billing.ErrConflict)
 	}
@@ -321,7 +329,7 @@ func (t *billingTx) PutParked(ctx context.Context, p billing.ParkedUsage) error 
 	if err != nil {
 		return err
 	}
-	if err := t.g.WithContext(ctx).Exec(`INSERT INTO bill_parked (ukey, month, doc) VALUES (?, ?, ?)
+	if err := execContext(ctx, t.g, `INSERT INTO bill_parked (ukey, month, doc) VALUES (?, ?, ?)
 		ON CONFLICT (ukey, month) DO UPDATE SET doc = excluded.doc`, p.Key, p.Month.String(), doc).Error; err != nil {
 		return fmt.Errorf("gormstore: park usage %s: %w", p.Key, err)
 	}
@@ -332,7 +340,7 @@ func (t *billingTx) DeleteParked(ctx context.Context, key string, m billing.Mont
 	if !t.write {
 		return errBillingReadOnly
 	}
-	if err := t.g.WithContext(ctx).Exec(`DELETE FROM bill_parked WHERE ukey = ? AND month = ?`, key, m.String()).Error; err != nil {
+	if err := execContext(ctx, t.g, `DELETE FROM bill_parked WHERE ukey = ? AND month = ?`, key, m.String()).Error; err != nil {
 		return fmt.Errorf("gormstore: unpark usage %s: %w", key, err)
 	}
 	return nil
@@ -354,7 +362,7 @@ func (t *billingTx) cas(ctx context.Context, what, table, id string, version int
 	if !t.write {
 		return errBillingReadOnly
 	}
-	res := t.g.WithContext(ctx).Exec(q, args...)
+	res := execContext(ctx, t.g, q, args...)
 	if res.Error != nil {
 		return fmt.Errorf("gormstore: update %s: %w", what, res.Error)
 	}
@@ -407,7 +415,7 @@ func (t *billingTx) PutBudget(ctx context.Context, b billing.Budget) error {
 	if err != nil {
 		return err
 	}
-	if err := t.g.WithContext(ctx).Exec(`INSERT INTO bill_budgets (department, fiscal_year, doc) VALUES (?, ?, ?)
+	if err := execContext(ctx, t.g, `INSERT INTO bill_budgets (department, fiscal_year, doc) VALUES (?, ?, ?)
 		ON CONFLICT (department, fiscal_year) DO UPDATE SET doc = excluded.doc`, b.Department, b.FiscalYear, doc).Error; err != nil {
 		return fmt.Errorf("gormstore: put budget %s/%d: %w", b.Department, b.FiscalYear, err)
 	}

@@ -81,8 +81,8 @@ func dispatchErr(ctx context.Context, what string, err error) error {
 }
 
 func (s *JobStore) rows(ctx context.Context, what, where string, args ...any) ([]dispatch.Job, error) {
-	var rows []jobRow
-	if err := s.db.reader(ctx).Raw(`SELECT `+jobColumns+` FROM dispatch_jobs `+where, args...).Scan(&rows).Error; err != nil {
+	rows, err := scanJobRows(ctx, s.db.r, `SELECT `+jobColumns+` FROM dispatch_jobs `+where, args...)
+	if err != nil {
 		return nil, dispatchErr(ctx, what, err)
 	}
 	out := make([]dispatch.Job, len(rows))
@@ -90,6 +90,29 @@ func (s *JobStore) rows(ctx context.Context, what, where string, args ...any) ([
 		out[i] = r.job()
 	}
 	return out, nil
+}
+
+// scanJobRows runs q, which selects jobColumns, with queryRows and scans
+// its rows by position: GORM's Scan matches columns to fields by reflection
+// and formats the statement for its logger, which cost a dispatcher's Lease
+// as much as its query.
+func scanJobRows(ctx context.Context, g *gorm.DB, q string, args ...any) ([]jobRow, error) {
+	rows, err := queryRows(ctx, g, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []jobRow
+	for rows.Next() {
+		var r jobRow
+		if err := rows.Scan(&r.JobKey, &r.Application, &r.Seq, &r.Vendor, &r.WorkOrder, &r.Op, &r.Request,
+			&r.DueAt, &r.Status, &r.Attempts, &r.NextAt, &r.LeaseOwner, &r.LeasedUntil, &r.LastError,
+			&r.LastCode, &r.CreatedAt, &r.UpdatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // Enqueue implements dispatch.Store.
@@ -154,12 +177,11 @@ func (s *JobStore) Lease(ctx context.Context, owner string, now, until time.Time
 		// The candidate may be stale (another dispatcher leased, sent and
 		// recorded it since): the UPDATE re-checks every condition and
 		// RETURNING gives the row as it is now.
-		var rows []jobRow
-		err := s.db.w.WithContext(ctx).Raw(`UPDATE dispatch_jobs SET lease_owner = ?, leased_until = ?
+		rows, err := scanJobRows(ctx, s.db.w, `UPDATE dispatch_jobs SET lease_owner = ?, leased_until = ?
 			WHERE job_key = ? AND status IN ('pending', 'waiting') AND next_at <= ? AND (lease_owner = '' OR leased_until <= ?)
 			AND NOT EXISTS (SELECT 1 FROM dispatch_jobs p WHERE p.application = dispatch_jobs.application
 				AND p.seq < dispatch_jobs.seq AND p.status NOT IN ('done', 'abandoned'))
-			RETURNING `+jobColumns, owner, jobNanos(until), c.Key, n, n).Scan(&rows).Error
+			RETURNING `+jobColumns, owner, jobNanos(until), c.Key, n, n)
 		if err != nil {
 			return out, dispatchErr(ctx, "lease job", err)
 		}

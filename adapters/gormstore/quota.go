@@ -88,9 +88,9 @@ func quotaUnknownPool(id quota.PoolID) error {
 	return &quota.PoolError{Pool: id, Reason: "not found", Err: quota.ErrUnknownPool}
 }
 
-func decodeQuotaDoc[T any](doc string, what string) (T, error) {
+func decodeQuotaDoc[T any](doc []byte, what string) (T, error) {
 	var v T
-	if err := json.Unmarshal([]byte(doc), &v); err != nil {
+	if err := json.Unmarshal(doc, &v); err != nil {
 		return v, fmt.Errorf("gormstore: decode %s: %w", what, err)
 	}
 	utcAll(&v)
@@ -102,14 +102,14 @@ func (t *quotaTx) readPool(ctx context.Context, id quota.PoolID, lock bool) (quo
 	if lock && t.driver == Postgres {
 		q += ` FOR UPDATE`
 	}
-	var docs []string
-	if err := t.g.WithContext(ctx).Raw(q, string(id)).Scan(&docs).Error; err != nil {
-		return quota.Pool{}, fmt.Errorf("gormstore: read pool %s: %w", id, err)
+	ps, err := readQuotaDocs[quota.Pool](ctx, t.g, "pool "+string(id), "read pool "+string(id), q, []any{string(id)}, nil)
+	if err != nil {
+		return quota.Pool{}, err
 	}
-	if len(docs) == 0 {
+	if len(ps) == 0 {
 		return quota.Pool{}, quotaUnknownPool(id)
 	}
-	return decodeQuotaDoc[quota.Pool](docs[0], "pool "+string(id))
+	return ps[0], nil
 }
 
 func (t *quotaTx) Pool(ctx context.Context, id quota.PoolID) (quota.Pool, error) {
@@ -121,17 +121,33 @@ func (t *quotaTx) LockPool(ctx context.Context, id quota.PoolID) (quota.Pool, er
 }
 
 func scanQuotaDocs[T any](ctx context.Context, g *gorm.DB, what string, q string, args ...any) ([]T, error) {
-	var docs []string
-	if err := g.WithContext(ctx).Raw(q, args...).Scan(&docs).Error; err != nil {
-		return nil, fmt.Errorf("gormstore: list %s: %w", what, err)
-	}
-	out := make([]T, 0, len(docs))
-	for _, d := range docs {
-		v, err := decodeQuotaDoc[T](d, what)
+	return readQuotaDocs[T](ctx, g, what, "list "+what, q, args, nil)
+}
+
+// readQuotaDocs runs q, whose last column is a document of type T (and whose
+// first, when it selects two, is the row's sequence number, given to setSeq),
+// and decodes its rows. what names a document in a decoding error, read the
+// query in a reading error.
+func readQuotaDocs[T any](ctx context.Context, g *gorm.DB, what, read, q string, args []any, setSeq func(*T, int64)) ([]T, error) {
+	out := []T{}
+	var decodeErr error
+	err := eachDoc(ctx, g, q, args, func(seq int64, doc []byte) error {
+		v, err := decodeQuotaDoc[T](doc, what)
 		if err != nil {
-			return nil, err
+			decodeErr = err
+			return err
+		}
+		if setSeq != nil {
+			setSeq(&v, seq)
 		}
 		out = append(out, v)
+		return nil
+	})
+	if decodeErr != nil {
+		return nil, decodeErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gormstore: %s: %w", read, err)
 	}
 	return out, nil
 }
@@ -148,7 +164,7 @@ func (t *quotaTx) CreatePool(ctx context.Context, p quota.Pool) error {
 	if err != nil {
 		return fmt.Errorf("gormstore: encode pool %s: %w", p.ID, err)
 	}
-	res := t.g.WithContext(ctx).Exec(`INSERT INTO quota_pools (id, parent, kind, version, doc) VALUES (?, ?, ?, ?, ?)
+	res := execContext(ctx, t.g, `INSERT INTO quota_pools (id, parent, kind, version, doc) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`, string(p.ID), string(p.Parent), string(p.Kind), p.Version, string(doc))
 	if res.Error != nil {
 		return fmt.Errorf("gormstore: insert pool %s: %w", p.ID, res.Error)
@@ -167,7 +183,7 @@ func (t *quotaTx) UpdatePool(ctx context.Context, p quota.Pool) error {
 	if err != nil {
 		return fmt.Errorf("gormstore: encode pool %s: %w", p.ID, err)
 	}
-	res := t.g.WithContext(ctx).Exec(`UPDATE quota_pools SET version = ?, doc = ? WHERE id = ? AND version = ?`,
+	res := execContext(ctx, t.g, `UPDATE quota_pools SET version = ?, doc = ? WHERE id = ? AND version = ?`,
 		p.Version, string(doc), string(p.ID), p.Version-1)
 	if res.Error != nil {
 		return fmt.Errorf("gormstore: update pool %s: %w", p.ID, res.Error)
@@ -204,13 +220,13 @@ func (t *quotaTx) PutReservation(ctx context.Context, r quota.Reservation) error
 	if r.State == quota.StateHeld {
 		exp = nullNanos(r.ExpiresAt)
 	}
-	var res *gorm.DB
+	var res execResult
 	if r.Version == 1 {
-		res = t.g.WithContext(ctx).Exec(`INSERT INTO quota_reservations (application, pool, state, version, expires_at, doc)
+		res = execContext(ctx, t.g, `INSERT INTO quota_reservations (application, pool, state, version, expires_at, doc)
 			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (application) DO NOTHING`,
 			r.Application, string(r.Pool), string(r.State), r.Version, exp, string(doc))
 	} else {
-		res = t.g.WithContext(ctx).Exec(`UPDATE quota_reservations SET pool = ?, state = ?, version = ?, expires_at = ?, doc = ?
+		res = execContext(ctx, t.g, `UPDATE quota_reservations SET pool = ?, state = ?, version = ?, expires_at = ?, doc = ?
 			WHERE application = ? AND version = ?`,
 			string(r.Pool), string(r.State), r.Version, exp, string(doc), r.Application, r.Version-1)
 	}
@@ -248,26 +264,8 @@ func (t *quotaTx) MovementByKey(ctx context.Context, key string) (quota.Movement
 	return ms[0], true, nil
 }
 
-type quotaSeqDoc struct {
-	Seq int64
-	Doc string
-}
-
 func scanQuotaMovements(ctx context.Context, g *gorm.DB, q string, args ...any) ([]quota.Movement, error) {
-	var rows []quotaSeqDoc
-	if err := g.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("gormstore: read movements: %w", err)
-	}
-	out := make([]quota.Movement, 0, len(rows))
-	for _, r := range rows {
-		m, err := decodeQuotaDoc[quota.Movement](r.Doc, "movement")
-		if err != nil {
-			return nil, err
-		}
-		m.Seq = r.Seq
-		out = append(out, m)
-	}
-	return out, nil
+	return readQuotaDocs(ctx, g, "movement", "read movements", q, args, func(m *quota.Movement, seq int64) { m.Seq = seq })
 }
 
 func (t *quotaTx) AppendMovement(ctx context.Context, m quota.Movement) (quota.Movement, error) {
@@ -279,9 +277,8 @@ func (t *quotaTx) AppendMovement(ctx context.Context, m quota.Movement) (quota.M
 	if err != nil {
 		return quota.Movement{}, fmt.Errorf("gormstore: encode movement %s: %w", m.Key, err)
 	}
-	var seqs []int64
-	err = t.g.WithContext(ctx).Raw(`INSERT INTO quota_movements (key, application, pool, doc) VALUES (?, ?, ?, ?)
-		ON CONFLICT (key) DO NOTHING RETURNING seq`, m.Key, m.Application, string(m.Pool), string(doc)).Scan(&seqs).Error
+	seqs, err := int64Column(ctx, t.g, `INSERT INTO quota_movements (key, application, pool, doc) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key) DO NOTHING RETURNING seq`, m.Key, m.Application, string(m.Pool), string(doc))
 	if err != nil {
 		return quota.Movement{}, fmt.Errorf("gormstore: insert movement %s: %w", m.Key, err)
 	}
@@ -325,20 +322,7 @@ func (t *quotaTx) LimitChangeByKey(ctx context.Context, key string) (quota.Limit
 }
 
 func scanQuotaLimitChanges(ctx context.Context, g *gorm.DB, q string, args ...any) ([]quota.LimitChange, error) {
-	var rows []quotaSeqDoc
-	if err := g.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("gormstore: read limit changes: %w", err)
-	}
-	out := make([]quota.LimitChange, 0, len(rows))
-	for _, r := range rows {
-		c, err := decodeQuotaDoc[quota.LimitChange](r.Doc, "limit change")
-		if err != nil {
-			return nil, err
-		}
-		c.Seq = r.Seq
-		out = append(out, c)
-	}
-	return out, nil
+	return readQuotaDocs(ctx, g, "limit change", "read limit changes", q, args, func(c *quota.LimitChange, seq int64) { c.Seq = seq })
 }
 
 func (t *quotaTx) AppendLimitChange(ctx context.Context, c quota.LimitChange) (quota.LimitChange, error) {
@@ -354,9 +338,8 @@ func (t *quotaTx) AppendLimitChange(ctx context.Context, c quota.LimitChange) (q
 	if c.Key != "" {
 		key = &c.Key
 	}
-	var seqs []int64
-	err = t.g.WithContext(ctx).Raw(`INSERT INTO quota_limit_changes (key, pool, doc) VALUES (?, ?, ?)
-		ON CONFLICT DO NOTHING RETURNING seq`, key, string(c.Pool), string(doc)).Scan(&seqs).Error
+	seqs, err := int64Column(ctx, t.g, `INSERT INTO quota_limit_changes (key, pool, doc) VALUES (?, ?, ?)
+		ON CONFLICT DO NOTHING RETURNING seq`, key, string(c.Pool), string(doc))
 	if err != nil {
 		return quota.LimitChange{}, fmt.Errorf("gormstore: insert limit change of %s: %w", c.Pool, err)
 	}
