@@ -113,7 +113,8 @@
 // lease messages per subscriber name with an expiry and acknowledge them; per
 // application a subscriber gets messages strictly in order, each at least once; an
 // expired lease is delivered again. [Relay] polls the store and hands transitions to
-// [Subscriber]s. [Relay.Prune] deletes messages older than a retention that every
+// [Subscriber]s; with a store implementing [OutboxBatchAcker] it acknowledges the
+// messages of a batch in one store transaction. [Relay.Prune] deletes messages older than a retention that every
 // subscriber has acknowledged (stores implementing [OutboxPruner]); the audit trail is
 // never pruned.
 //

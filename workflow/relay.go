@@ -116,6 +116,15 @@ func (e *HandlerError) Unwrap() error { return e.Err }
 // DeliverOnce leases one batch for sub, hands each transition to it and acknowledges
 // the ones it handled. It returns how many were acknowledged and the handlers'
 // errors joined (each a *HandlerError); a lease lost to another relay is not an error.
+//
+// When the Store is an [OutboxBatchAcker], the handled messages are acknowledged
+// together, in one store transaction, once the batch has been handled or as soon as
+// half of the lease has passed (so that a slow subscriber does not hold its
+// acknowledgements until the lease expires); otherwise each message is acknowledged
+// as soon as it is handled. Either way a message is acknowledged only after Handle
+// returned nil for it, and per application the batch holds at most one message (the
+// next is leased only once this one is acknowledged), so the order of delivery is the
+// same.
 func (r *Relay) DeliverOnce(ctx context.Context, sub Subscriber) (int, error) {
 	now := r.o.Clock.Now().UTC().Truncate(time.Microsecond)
 	ds, err := r.o.Store.Lease(ctx, LeaseRequest{
@@ -124,9 +133,40 @@ func (r *Relay) DeliverOnce(ctx context.Context, sub Subscriber) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var errs []error
-	acked := 0
+	batch, _ := r.o.Store.(OutboxBatchAcker)
+	var (
+		errs    []error
+		pending []AckRequest
+		acked   int
+	)
+	flushAt := now.Add(r.o.Lease / 2)
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		res, err := batch.AckBatch(ctx, pending)
+		pending = pending[:0]
+		if err != nil {
+			return err
+		}
+		var first error
+		for _, e := range res {
+			switch {
+			case e == nil:
+				acked++
+			case errors.Is(e, ErrLeaseLost):
+			case first == nil:
+				first = e
+			}
+		}
+		return first
+	}
 	for _, d := range ds {
+		if batch != nil && len(pending) > 0 && !r.o.Clock.Now().Before(flushAt) {
+			if err := flush(); err != nil {
+				return acked, err
+			}
+		}
 		t, err := DecodeTransition(d.Message)
 		if err == nil {
 			err = sub.Handle(ctx, t, d)
@@ -135,7 +175,12 @@ func (r *Relay) DeliverOnce(ctx context.Context, sub Subscriber) (int, error) {
 			errs = append(errs, &HandlerError{Subscriber: sub.Name(), MessageID: d.Message.ID, Err: err})
 			continue
 		}
-		err = r.o.Store.Ack(ctx, AckRequest{Subscriber: sub.Name(), MessageID: d.Message.ID, LeaseID: d.LeaseID})
+		ack := AckRequest{Subscriber: sub.Name(), MessageID: d.Message.ID, LeaseID: d.LeaseID}
+		if batch != nil {
+			pending = append(pending, ack)
+			continue
+		}
+		err = r.o.Store.Ack(ctx, ack)
 		switch {
 		case err == nil:
 			acked++
@@ -143,6 +188,9 @@ func (r *Relay) DeliverOnce(ctx context.Context, sub Subscriber) (int, error) {
 		default:
 			return acked, err
 		}
+	}
+	if err := flush(); err != nil {
+		return acked, err
 	}
 	return acked, errors.Join(errs...)
 }

@@ -8,7 +8,8 @@ import (
 // This file is the storage contract of the workflow. It is read by the authors of
 // Store implementations (adapters/memstore, adapters/gormstore). Every change after the
 // first version is additive: a new capability is an optional interface of its own
-// (OutboxPruner), so that an existing Store keeps compiling and working.
+// (OutboxPruner, OutboxBatchAcker), so that an existing Store keeps compiling and
+// working.
 //
 // General rules for every method of Store:
 //

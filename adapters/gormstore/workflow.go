@@ -1,12 +1,14 @@
 package gormstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -822,39 +824,87 @@ func (s *WorkflowStore) Ack(ctx context.Context, r workflow.AckRequest) error {
 		return err
 	}
 	return s.db.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Exec(`UPDATE wf_deliveries SET acked = TRUE
-			WHERE subscriber = ? AND message_id = ? AND lease_id = ? AND NOT acked`,
-			r.Subscriber, r.MessageID, r.LeaseID)
-		if res.Error != nil {
-			return fmt.Errorf("gormstore: ack %s for %s: %w", r.MessageID, r.Subscriber, res.Error)
+		reqErr, err := ackOne(tx, r)
+		if err != nil {
+			return err
 		}
-		if res.RowsAffected == 1 {
-			return nil
-		}
-		var rows []struct {
-			Acked   bool
-			LeaseID *string
-		}
-		if err := tx.Raw(`SELECT acked, lease_id FROM wf_deliveries WHERE subscriber = ? AND message_id = ?`,
-			r.Subscriber, r.MessageID).Scan(&rows).Error; err != nil {
-			return fmt.Errorf("gormstore: ack %s for %s: %w", r.MessageID, r.Subscriber, err)
-		}
-		if len(rows) == 1 {
-			if rows[0].Acked {
-				return nil
-			}
-			if rows[0].LeaseID == nil {
-				return fmt.Errorf("gormstore: message %s was never leased to %s: %w", r.MessageID, r.Subscriber, workflow.ErrLeaseLost)
-			}
-			return fmt.Errorf("gormstore: message %s is leased to %s under another lease: %w", r.MessageID, r.Subscriber, workflow.ErrLeaseLost)
-		}
-		var n []int
-		if err := tx.Raw(`SELECT 1 FROM wf_outbox WHERE id = ?`, r.MessageID).Scan(&n).Error; err != nil {
-			return fmt.Errorf("gormstore: ack %s: %w", r.MessageID, err)
-		}
-		if len(n) == 0 {
-			return notFoundf("outbox message %s", r.MessageID)
-		}
-		return fmt.Errorf("gormstore: message %s was never leased to %s: %w", r.MessageID, r.Subscriber, workflow.ErrLeaseLost)
+		return reqErr
 	})
+}
+
+var _ workflow.OutboxBatchAcker = (*WorkflowStore)(nil)
+
+// AckBatch implements workflow.OutboxBatchAcker: one transaction for the
+// whole batch. The requests run in (subscriber, message) order, so that two
+// batches that overlap (a lease taken over) lock their delivery rows in the
+// same order and cannot deadlock on PostgreSQL.
+func (s *WorkflowStore) AckBatch(ctx context.Context, rs []workflow.AckRequest) ([]error, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]error, len(rs))
+	if len(rs) == 0 {
+		return out, nil
+	}
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Or(strings.Compare(rs[a].Subscriber, rs[b].Subscriber), strings.Compare(rs[a].MessageID, rs[b].MessageID))
+	})
+	err := s.db.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		clear(out) // a retried transaction starts over
+		for _, i := range order {
+			reqErr, err := ackOne(tx, rs[i])
+			if err != nil {
+				return err
+			}
+			out[i] = reqErr
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ackOne acknowledges r in tx. reqErr is what was wrong with the request
+// (ErrLeaseLost, ErrNotFound); err is a failure of the database.
+func ackOne(tx *gorm.DB, r workflow.AckRequest) (reqErr, err error) {
+	res := execFast(tx, `UPDATE wf_deliveries SET acked = TRUE
+		WHERE subscriber = ? AND message_id = ? AND lease_id = ? AND NOT acked`,
+		r.Subscriber, r.MessageID, r.LeaseID)
+	if res.Error != nil {
+		return nil, fmt.Errorf("gormstore: ack %s for %s: %w", r.MessageID, r.Subscriber, res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return nil, nil
+	}
+	var rows []struct {
+		Acked   bool
+		LeaseID *string
+	}
+	if err := tx.Raw(`SELECT acked, lease_id FROM wf_deliveries WHERE subscriber = ? AND message_id = ?`,
+		r.Subscriber, r.MessageID).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("gormstore: ack %s for %s: %w", r.MessageID, r.Subscriber, err)
+	}
+	if len(rows) == 1 {
+		if rows[0].Acked {
+			return nil, nil
+		}
+		if rows[0].LeaseID == nil {
+			return fmt.Errorf("gormstore: message %s was never leased to %s: %w", r.MessageID, r.Subscriber, workflow.ErrLeaseLost), nil
+		}
+		return fmt.Errorf("gormstore: message %s is leased to %s under another lease: %w", r.MessageID, r.Subscriber, workflow.ErrLeaseLost), nil
+	}
+	var n []int
+	if err := tx.Raw(`SELECT 1 FROM wf_outbox WHERE id = ?`, r.MessageID).Scan(&n).Error; err != nil {
+		return nil, fmt.Errorf("gormstore: ack %s: %w", r.MessageID, err)
+	}
+	if len(n) == 0 {
+		return notFoundf("outbox message %s", r.MessageID), nil
+	}
+	return fmt.Errorf("gormstore: message %s was never leased to %s: %w", r.MessageID, r.Subscriber, workflow.ErrLeaseLost), nil
 }

@@ -573,6 +573,28 @@ func (s *WorkflowStore) Ack(ctx context.Context, r workflow.AckRequest) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.ackLocked(r)
+}
+
+var _ workflow.OutboxBatchAcker = (*WorkflowStore)(nil)
+
+// AckBatch implements workflow.OutboxBatchAcker: every request under one hold
+// of the store's lock.
+func (s *WorkflowStore) AckBatch(ctx context.Context, rs []workflow.AckRequest) ([]error, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]error, len(rs))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, r := range rs {
+		out[i] = s.ackLocked(r)
+	}
+	return out, nil
+}
+
+// ackLocked is Ack under s.mu.
+func (s *WorkflowStore) ackLocked(r workflow.AckRequest) error {
 	m := s.findMsg(r.MessageID)
 	if m == nil {
 		return notFound("outbox message", r.MessageID)

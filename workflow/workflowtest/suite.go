@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) workflow.Store) {
 	t.Run("OutboxOrderLeaseAck", func(t *testing.T) { testOutbox(t, newStore(t)) })
 	t.Run("OutboxConcurrentLessees", func(t *testing.T) { testConcurrentLessees(t, newStore(t)) })
 	t.Run("OutboxPrune", func(t *testing.T) { testPrune(t, newStore(t)) })
+	t.Run("OutboxBatchAck", func(t *testing.T) { testBatchAck(t, newStore(t)) })
 	t.Run("ConcurrentWriters", func(t *testing.T) { testConcurrentWriters(t, newStore(t)) })
 	t.Run("InputsNotRetained", func(t *testing.T) { testInputsNotRetained(t, newStore(t)) })
 	t.Run("Engine", func(t *testing.T) { runEngine(t, newStore) })
