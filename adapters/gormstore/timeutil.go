@@ -60,23 +60,26 @@ func utcValue(v reflect.Value) {
 	case reflect.Struct:
 		if v.Type() == timeType {
 			if v.CanSet() {
-				t := v.Interface().(time.Time)
-				if t.IsZero() {
-					v.Set(reflect.ValueOf(time.Time{}))
+				// Through its address: no boxing of the time in an interface.
+				p := v.Addr().Interface().(*time.Time)
+				if p.IsZero() {
+					*p = time.Time{}
 				} else {
-					v.Set(reflect.ValueOf(t.UTC()))
+					*p = p.UTC()
 				}
 			}
 			return
 		}
 		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				utcValue(v.Field(i))
+			// CanInterface is false exactly for a field reached through an
+			// unexported one, and cheaper than building the StructField.
+			if f := v.Field(i); f.CanInterface() {
+				utcValue(f)
 			}
 		}
 	case reflect.Slice, reflect.Array:
-		if v.Type().Elem().Kind() == reflect.Uint8 {
-			return
+		if !mayHoldTime(v.Type().Elem().Kind()) {
+			return // []byte, []string, []int64, …
 		}
 		for i := range v.Len() {
 			utcValue(v.Index(i))
@@ -84,4 +87,14 @@ func utcValue(v reflect.Value) {
 	case reflect.Map:
 		// Map values are not addressable; records hold no times in maps.
 	}
+}
+
+// mayHoldTime reports whether a value of kind k may hold a time.Time that
+// utcValue can reach.
+func mayHoldTime(k reflect.Kind) bool {
+	switch k {
+	case reflect.Struct, reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Array:
+		return true
+	}
+	return false
 }

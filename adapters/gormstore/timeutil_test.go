@@ -50,23 +50,61 @@ func TestUTCAll(t *testing.T) {
 	cst := time.FixedZone("CST", 8*3600)
 	type inner struct{ At time.Time }
 	type rec struct {
-		A    time.Time
-		P    *inner
-		S    []inner
-		Zero time.Time
-		B    []byte
+		A      time.Time
+		P      *inner
+		S      []inner
+		Zero   time.Time
+		B      []byte
+		I      any
+		Arr    [1]inner
+		PS     []*inner
+		Strs   []string
+		hidden time.Time
 	}
-	v := rec{A: time.Date(2026, 1, 2, 3, 4, 5, 6, cst), P: &inner{time.Date(2026, 2, 1, 0, 0, 0, 0, cst)},
-		S: []inner{{time.Date(2026, 3, 1, 0, 0, 0, 0, cst)}}, B: []byte("x")}
-	want := []time.Time{v.A, v.P.At, v.S[0].At}
+	at := func(m time.Month) time.Time { return time.Date(2026, m, 1, 3, 4, 5, 6, cst) }
+	v := rec{A: at(1), P: &inner{at(2)}, S: []inner{{at(3)}}, Zero: time.Time{}.In(cst), B: []byte("x"),
+		I: &inner{at(4)}, Arr: [1]inner{{at(5)}}, PS: []*inner{{at(6)}, nil}, Strs: []string{"s"}, hidden: at(7)}
+	want := []time.Time{v.A, v.P.At, v.S[0].At, v.I.(*inner).At, v.Arr[0].At, v.PS[0].At}
 	utcAll(&v)
-	for i, got := range []time.Time{v.A, v.P.At, v.S[0].At} {
+	for i, got := range []time.Time{v.A, v.P.At, v.S[0].At, v.I.(*inner).At, v.Arr[0].At, v.PS[0].At} {
 		if !got.Equal(want[i]) || got.Location() != time.UTC {
 			t.Errorf("time %d = %v, want %v in UTC", i, got, want[i])
 		}
 	}
-	if !v.Zero.IsZero() {
-		t.Errorf("zero time became %v", v.Zero)
+	if v.Zero != (time.Time{}) {
+		t.Errorf("zero time became %#v, want time.Time{}", v.Zero)
+	}
+	if v.hidden.Location() != cst {
+		t.Errorf("an unexported field was rewritten: %v", v.hidden)
+	}
+}
+
+// BenchmarkUTCAll: a record of the shape of a billing statement (a few
+// instants and a slice of lines with strings and numbers).
+func BenchmarkUTCAll(b *testing.B) {
+	type line struct {
+		Item, Unit string
+		Qty, Cents int64
+		From, To   time.Time
+		Tags       []string
+	}
+	type rec struct {
+		ID      string
+		Created time.Time
+		Lines   []line
+		History []struct {
+			At   time.Time
+			Note string
+		}
+	}
+	cst := time.FixedZone("CST", 8*3600)
+	r := rec{ID: "s", Created: time.Now().In(cst)}
+	for range 50 {
+		r.Lines = append(r.Lines, line{Item: "i", From: time.Now().In(cst), To: time.Now().In(cst), Tags: []string{"a", "b"}})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		utcAll(&r)
 	}
 }
 
