@@ -236,10 +236,12 @@ type captureStore struct {
 	*memstore.WorkflowStore
 	audit []workflow.AuditRecord
 	msgs  []workflow.Message
+	apps  []workflow.Application
 }
 
 func (s *captureStore) Commit(ctx context.Context, c workflow.Commit, inTx func(context.Context, workflow.Tx) error) error {
 	s.audit = append(s.audit, c.Audit.Clone())
+	s.apps = append(s.apps, c.Application.Clone())
 	for _, m := range c.Outbox {
 		s.msgs = append(s.msgs, m.Clone())
 	}
@@ -247,8 +249,9 @@ func (s *captureStore) Commit(ctx context.Context, c workflow.Commit, inTx func(
 }
 
 // capturedLifecycle runs lifecycleTriggers once through an engine on a captureStore
-// and returns its 12 audit records and 12 transitions (decoded outbox payloads).
-func capturedLifecycle(b *testing.B) ([]workflow.AuditRecord, []workflow.Transition) {
+// and returns its 12 audit records, 12 transitions (decoded outbox payloads) and the
+// 12 application rows committed.
+func capturedLifecycle(b *testing.B) ([]workflow.AuditRecord, []workflow.Transition, []workflow.Application) {
 	capture := &captureStore{WorkflowStore: memstore.NewWorkflowStore()}
 	l := newEngineLifecycle(b)
 	clock := workflowtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, workflowtest.China))
@@ -261,14 +264,14 @@ func capturedLifecycle(b *testing.B) ([]workflow.AuditRecord, []workflow.Transit
 		trs[i], err = workflow.DecodeTransition(m)
 		must(b, err)
 	}
-	return capture.audit, trs
+	return capture.audit, trs, capture.apps
 }
 
 // BenchmarkAuditHash is the audit hash of the engine's lifecycle records (canonical
 // encoding, SHA-256, hex): the part of a transition's cost the tamper-evident chain
 // requires whatever the store. Each op is one record.
 func BenchmarkAuditHash(b *testing.B) {
-	recs, _ := capturedLifecycle(b)
+	recs, _, _ := capturedLifecycle(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	defer cpuPerOp(b)()
@@ -283,7 +286,7 @@ func BenchmarkAuditHash(b *testing.B) {
 // transitions: the other encoding every transition needs whatever the store. Each op
 // is one payload.
 func BenchmarkTransitionPayload(b *testing.B) {
-	_, trs := capturedLifecycle(b)
+	_, trs, _ := capturedLifecycle(b)
 	buf := make([]byte, 0, 2048)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -305,21 +308,27 @@ func BenchmarkTransitionPayload(b *testing.B) {
 // alternate with bare ones, the order switching every time, like
 // BenchmarkEngineVsBare, and it reports the same ratio: the floor under the engine's
 // in-memory figure ("no-payload" shows it if the payload were encoded at delivery
-// instead of in the transaction).
+// instead of in the transaction). "payload+read+deadline" adds two more things every
+// transition needs whatever the engine: one copy of the application row (a store
+// hands each caller its own, so that concurrent callers never share memory) and the
+// working-day due instant of the next step.
 func BenchmarkTransitionFloor(b *testing.B) {
-	for _, mode := range []string{"payload", "no-payload"} {
-		b.Run(mode, func(b *testing.B) { transitionFloor(b, mode == "payload") })
+	for _, mode := range []string{"payload", "no-payload", "payload+read+deadline"} {
+		b.Run(mode, func(b *testing.B) { transitionFloor(b, mode != "no-payload", mode == "payload+read+deadline") })
 	}
 }
 
-func transitionFloor(b *testing.B, payload bool) {
-	recs, trs := capturedLifecycle(b)
+func transitionFloor(b *testing.B, payload, read bool) {
+	recs, trs, apps := capturedLifecycle(b)
+	cal := calendar.China()
 	sm := workflow.NewBareMachine()
 	ctx := context.Background()
 	n := len(lifecycleTriggers)
 	type entry struct {
 		rec workflow.AuditRecord
 		msg workflow.Message
+		app workflow.Application
+		due time.Time
 	}
 	ring := make([]entry, 4096) // a multiple of n is not needed: next wraps
 	next := 0
@@ -341,6 +350,14 @@ func transitionFloor(b *testing.B, payload bool) {
 				e.msg.Payload = append(e.msg.Payload[:0], buf...)
 			}
 			heads[e.rec.ApplicationID] = e.rec.Hash
+			if read {
+				e.app = apps[j].Clone()
+				due, err := cal.Deadline(e.rec.At, 3)
+				if err != nil {
+					b.Fatal(err)
+				}
+				e.due = due
+			}
 		}
 	}
 	bareLifecycle := func() {
