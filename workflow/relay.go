@@ -113,14 +113,20 @@ func (e *HandlerError) Error() string {
 // Unwrap returns the handler's error.
 func (e *HandlerError) Unwrap() error { return e.Err }
 
+// ackGrace bounds the batch acknowledgement DeliverOnce still makes once its
+// context is done.
+const ackGrace = 5 * time.Second
+
 // DeliverOnce leases one batch for sub, hands each transition to it and acknowledges
 // the ones it handled. It returns how many were acknowledged and the handlers'
 // errors joined (each a *HandlerError); a lease lost to another relay is not an error.
 //
 // When the Store is an [OutboxBatchAcker], the handled messages are acknowledged
-// together, in one store transaction, once the batch has been handled or as soon as
-// half of the lease has passed (so that a slow subscriber does not hold its
-// acknowledgements until the lease expires); otherwise each message is acknowledged
+// together, in one store transaction, once the batch has been handled or before the
+// first message handled after half of the lease has passed (so that a slow subscriber
+// does not hold its acknowledgements until the lease expires; a single handler slower
+// than the rest of the lease still lets the messages handled before it be leased
+// again); otherwise each message is acknowledged
 // as soon as it is handled. Either way a message is acknowledged only after Handle
 // returned nil for it, and per application the batch holds at most one message (the
 // next is leased only once this one is acknowledged), so the order of delivery is the
@@ -144,7 +150,11 @@ func (r *Relay) DeliverOnce(ctx context.Context, sub Subscriber) (int, error) {
 		if len(pending) == 0 {
 			return nil
 		}
-		res, err := batch.AckBatch(ctx, pending)
+		// The pending messages were handled: acknowledge them even when ctx
+		// is done (a shutdown), or they all come back; a bounded wait.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackGrace)
+		res, err := batch.AckBatch(actx, pending)
+		cancel()
 		pending = pending[:0]
 		if err != nil {
 			return err
@@ -190,7 +200,7 @@ func (r *Relay) DeliverOnce(ctx context.Context, sub Subscriber) (int, error) {
 		}
 	}
 	if err := flush(); err != nil {
-		return acked, err
+		return acked, errors.Join(append(errs, err)...)
 	}
 	return acked, errors.Join(errs...)
 }
