@@ -49,7 +49,7 @@ type Tx interface {
 	// application.
 	Reservations(ctx context.Context, pool PoolID) ([]Reservation, error)
 	// ExpiredHolds lists up to limit reservations in StateHeld whose
-	// ExpiresAt is before now, oldest expiry first.
+	// ExpiresAt is before now, oldest expiry first (limit <= 0: all of them).
 	ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]Reservation, error)
 
 	// MovementByKey finds a movement by idempotency key (found=false if none).

@@ -117,9 +117,15 @@ func (s *OpenStackOpStore) Running(ctx context.Context, application string) (str
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	// Ties on accepted_at go to the smallest key byte by byte, as Go orders
+	// strings: PostgreSQL compares in the "C" collation, not the database's.
+	key := `op_key`
+	if s.db.driver == Postgres {
+		key = `op_key COLLATE "C"`
+	}
 	var keys []string
 	if err := s.db.reader(ctx).Raw(`SELECT op_key FROM openstack_ops WHERE application = ? AND running
-		ORDER BY accepted_at, op_key LIMIT 1`, application).Scan(&keys).Error; err != nil {
+		ORDER BY accepted_at, `+key+` LIMIT 1`, application).Scan(&keys).Error; err != nil {
 		return "", opsErr(ctx, "running", err)
 	}
 	if len(keys) == 0 {

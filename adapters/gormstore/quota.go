@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -249,7 +250,7 @@ func (t *quotaTx) Reservations(ctx context.Context, pool quota.PoolID) ([]quota.
 
 func (t *quotaTx) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]quota.Reservation, error) {
 	if limit <= 0 {
-		limit = -1
+		limit = math.MaxInt32 // all (PostgreSQL refuses LIMIT -1)
 	}
 	return scanQuotaDocs[quota.Reservation](ctx, t.g, "expired holds",
 		`SELECT doc FROM quota_reservations WHERE state = 'held' AND expires_at < ? ORDER BY expires_at, application LIMIT ?`,

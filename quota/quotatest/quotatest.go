@@ -607,6 +607,17 @@ func testExpiry(t *testing.T, s quota.Store) {
 		t.Errorf("short: %+v", r)
 	}
 	f.Clock.Advance(24 * time.Hour) // "long" (TTL 24h) is now stale, "extended" not
+	// The store lists every stale hold when the limit is not positive.
+	for _, limit := range []int{0, -1} {
+		err = s.View(ctxb(), func(ctx context.Context, tx quota.Tx) error {
+			rs, err := tx.ExpiredHolds(ctx, f.Clock.Now(), limit)
+			if err == nil && (len(rs) != 1 || rs[0].Application != "long") {
+				t.Errorf("ExpiredHolds(limit %d) = %+v, want the hold of long", limit, rs)
+			}
+			return err
+		})
+		noErr(t, fmt.Sprintf("ExpiredHolds with limit %d", limit), err)
+	}
 	ms, err = l.ExpireHolds(ctxb())
 	noErr(t, "expire long", err)
 	if len(ms) != 1 || ms[0].Application != "long" {
