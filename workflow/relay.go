@@ -139,7 +139,10 @@ func (r *Relay) DeliverOnce(ctx context.Context, sub Subscriber) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	batch, _ := r.o.Store.(OutboxBatchAcker)
+	acker, batched := r.o.Store.(OutboxBatchAcker)
+	if !batched {
+		acker = ackEach{r.o.Store}
+	}
 	var (
 		errs    []error
 		pending []AckRequest
@@ -153,7 +156,7 @@ func (r *Relay) DeliverOnce(ctx context.Context, sub Subscriber) (int, error) {
 		// The pending messages were handled: acknowledge them even when ctx
 		// is done (a shutdown), or they all come back; a bounded wait.
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackGrace)
-		res, err := batch.AckBatch(actx, pending)
+		res, err := acker.AckBatch(actx, pending)
 		cancel()
 		pending = pending[:0]
 		if err != nil {
@@ -172,7 +175,7 @@ func (r *Relay) DeliverOnce(ctx context.Context, sub Subscriber) (int, error) {
 		return first
 	}
 	for _, d := range ds {
-		if batch != nil && len(pending) > 0 && !r.o.Clock.Now().Before(flushAt) {
+		if len(pending) > 0 && !r.o.Clock.Now().Before(flushAt) {
 			if err := flush(); err != nil {
 				return acked, err
 			}
@@ -185,24 +188,34 @@ func (r *Relay) DeliverOnce(ctx context.Context, sub Subscriber) (int, error) {
 			errs = append(errs, &HandlerError{Subscriber: sub.Name(), MessageID: d.Message.ID, Err: err})
 			continue
 		}
-		ack := AckRequest{Subscriber: sub.Name(), MessageID: d.Message.ID, LeaseID: d.LeaseID}
-		if batch != nil {
-			pending = append(pending, ack)
-			continue
-		}
-		err = r.o.Store.Ack(ctx, ack)
-		switch {
-		case err == nil:
-			acked++
-		case errors.Is(err, ErrLeaseLost):
-		default:
-			return acked, err
+		pending = append(pending, AckRequest{Subscriber: sub.Name(), MessageID: d.Message.ID, LeaseID: d.LeaseID})
+		if !batched { // acknowledged as soon as handled, one at a time
+			if err := flush(); err != nil {
+				return acked, err
+			}
 		}
 	}
 	if err := flush(); err != nil {
 		return acked, errors.Join(append(errs, err)...)
 	}
 	return acked, errors.Join(errs...)
+}
+
+// ackEach is the OutboxBatchAcker of a Store without one: Store.Ack per
+// request, a request's ErrLeaseLost or ErrNotFound its own error, any other
+// error a failure of the store.
+type ackEach struct{ s Store }
+
+func (a ackEach) AckBatch(ctx context.Context, rs []AckRequest) ([]error, error) {
+	out := make([]error, len(rs))
+	for i, r := range rs {
+		err := a.s.Ack(ctx, r)
+		if err != nil && !errors.Is(err, ErrLeaseLost) && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		out[i] = err
+	}
+	return out, nil
 }
 
 // Run delivers to every subscriber until ctx is done, pausing Poll when a round

@@ -74,26 +74,9 @@ type billingTx struct {
 }
 
 func billDocs[T any](ctx context.Context, g *gorm.DB, what, q string, args ...any) ([]T, error) {
-	var out []T
-	var decodeErr error
-	err := eachDoc(ctx, g, q, args, func(_ int64, doc []byte) error {
-		var v T
-		if err := json.Unmarshal(doc, &v); err != nil {
-			decodeErr = fmt.Errorf("gormstore: decode %s: %w", what, err)
-			return decodeErr
-		}
-		utcAll(&v)
-		out = append(out, v)
-		return nil
-	})
-	if decodeErr != nil {
-		return nil, decodeErr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("gormstore: read %s: %w", what, err)
-	}
-	if out == nil {
-		out = []T{}
+	out := []T{}
+	if err := readDocs(ctx, g, what, "read "+what, q, args, func(_ int64, v T) { out = append(out, v) }); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -3,6 +3,8 @@ package gormstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -84,6 +86,31 @@ func int64Column(ctx context.Context, g *gorm.DB, q string, args ...any) ([]int6
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// readDocs runs q like eachDoc, decodes each document into a T (instants in
+// UTC) and calls keep with it and the row's sequence number. A document that
+// does not decode is an error naming what; a failed query is one naming
+// read.
+func readDocs[T any](ctx context.Context, g *gorm.DB, what, read, q string, args []any, keep func(seq int64, v T)) error {
+	var decodeErr error
+	err := eachDoc(ctx, g, q, args, func(seq int64, doc []byte) error {
+		var v T
+		if err := json.Unmarshal(doc, &v); err != nil {
+			decodeErr = fmt.Errorf("gormstore: decode %s: %w", what, err)
+			return decodeErr
+		}
+		utcAll(&v)
+		keep(seq, v)
+		return nil
+	})
+	switch {
+	case decodeErr != nil:
+		return decodeErr
+	case err != nil:
+		return fmt.Errorf("gormstore: %s: %w", read, err)
+	}
+	return nil
 }
 
 // eachDoc runs q, whose last column is a JSON document, and calls fn with

@@ -89,15 +89,6 @@ func quotaUnknownPool(id quota.PoolID) error {
 	return &quota.PoolError{Pool: id, Reason: "not found", Err: quota.ErrUnknownPool}
 }
 
-func decodeQuotaDoc[T any](doc []byte, what string) (T, error) {
-	var v T
-	if err := json.Unmarshal(doc, &v); err != nil {
-		return v, fmt.Errorf("gormstore: decode %s: %w", what, err)
-	}
-	utcAll(&v)
-	return v, nil
-}
-
 func (t *quotaTx) readPool(ctx context.Context, id quota.PoolID, lock bool) (quota.Pool, error) {
 	q := `SELECT doc FROM quota_pools WHERE id = ?`
 	if lock && t.driver == Postgres {
@@ -131,24 +122,14 @@ func scanQuotaDocs[T any](ctx context.Context, g *gorm.DB, what string, q string
 // query in a reading error.
 func readQuotaDocs[T any](ctx context.Context, g *gorm.DB, what, read, q string, args []any, setSeq func(*T, int64)) ([]T, error) {
 	out := []T{}
-	var decodeErr error
-	err := eachDoc(ctx, g, q, args, func(seq int64, doc []byte) error {
-		v, err := decodeQuotaDoc[T](doc, what)
-		if err != nil {
-			decodeErr = err
-			return err
-		}
+	err := readDocs(ctx, g, what, read, q, args, func(seq int64, v T) {
 		if setSeq != nil {
 			setSeq(&v, seq)
 		}
 		out = append(out, v)
-		return nil
 	})
-	if decodeErr != nil {
-		return nil, decodeErr
-	}
 	if err != nil {
-		return nil, fmt.Errorf("gormstore: %s: %w", read, err)
+		return nil, err
 	}
 	return out, nil
 }

@@ -495,21 +495,12 @@ func decodeDocs[T any](kind string, docs []string) ([]T, error) {
 func (s *WorkflowStore) GetApplication(ctx context.Context, id string) (workflow.Application, error) {
 	// The document is decoded straight from the row (no string copy); the
 	// id is the primary key, so there is at most one row.
-	var (
-		a      workflow.Application
-		found  bool
-		decErr error
-	)
-	err := eachDoc(ctx, s.db.r, `SELECT doc FROM wf_applications WHERE id = ?`, []any{id}, func(_ int64, doc []byte) error {
-		found = true
-		a, decErr = decodeDoc[workflow.Application]("application", id, doc)
-		return decErr
-	})
-	if decErr != nil {
-		return workflow.Application{}, decErr
-	}
+	var a workflow.Application
+	found := false
+	err := readDocs(ctx, s.db.r, "application "+id, "get application "+id, `SELECT doc FROM wf_applications WHERE id = ?`, []any{id},
+		func(_ int64, v workflow.Application) { a, found = v, true })
 	if err != nil {
-		return workflow.Application{}, fmt.Errorf("gormstore: get application %s: %w", id, err)
+		return workflow.Application{}, err
 	}
 	if !found {
 		return workflow.Application{}, notFoundf("application %s", id)
